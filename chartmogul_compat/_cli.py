@@ -1,0 +1,233 @@
+"""The ``chartmogul-compat`` command: ping, demo and sandbox.
+
+Exit codes are part of the interface (scripts and CI branch on them), and none
+of them is 1, which is what an uncaught exception gives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+import warnings
+from typing import TYPE_CHECKING, Callable, TextIO
+
+from ._config import DEFAULT_BASE_URL, Config
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    ChartMogulError,
+    ConfigurationError,
+    TransportError,
+)
+from ._ping import Ping
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    from .sandbox import Sandbox
+
+__all__ = [
+    "EXIT_API_ERROR",
+    "EXIT_AUTH",
+    "EXIT_CONFIG",
+    "EXIT_NETWORK",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "main",
+]
+
+EXIT_OK = 0
+EXIT_USAGE = 2  # argparse's own code for a bad command line
+EXIT_CONFIG = 3  # no key, a malformed key, a bad --base-url or --ca-bundle
+EXIT_AUTH = 4  # the API refused the key (401 or 403)
+EXIT_NETWORK = 5  # no answer: connection, TLS or timeout failure
+EXIT_API_ERROR = 6  # any other error answer (429, 5xx, unexpected body)
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+
+_PROG = "chartmogul-compat"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+
+    if args.verbose:
+        # Only the command configures logging; the library never does.
+        logging.basicConfig(
+            level=logging.DEBUG, format="%(name)s: %(message)s", stream=sys.stderr
+        )
+
+    command: Callable[[argparse.Namespace], int] = args.command
+    try:
+        return command(args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=_PROG,
+        description="Keep legacy ChartMogul integrations working on one API key.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log each request to stderr"
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    ping = commands.add_parser(
+        "ping",
+        help="ping the API with the key from the environment",
+        description=(
+            "Ping the API. The key comes from CHARTMOGUL_API_KEY, or the legacy "
+            "CHARTMOGUL_ACCOUNT_TOKEN / CHARTMOGUL_SECRET_KEY; it is never taken "
+            "on the command line, where the process list would show it."
+        ),
+    )
+    ping.add_argument("--base-url", default=DEFAULT_BASE_URL, help="the API's root URL")
+    ping.add_argument(
+        "--ca-bundle", help="PEM file of CAs to trust (e.g. the sandbox's)"
+    )
+    ping.add_argument(
+        "--timeout", type=float, default=None, help="seconds to connect and to read"
+    )
+    ping.set_defaults(command=_ping)
+
+    demo = commands.add_parser(
+        "demo", help="show the legacy constructor working against a local sandbox"
+    )
+    demo.set_defaults(command=_demo)
+
+    sandbox = commands.add_parser(
+        "sandbox", help="serve a local HTTPS stand-in for the API until Ctrl-C"
+    )
+    sandbox.add_argument(
+        "--port", type=int, default=0, help="port (default: any free one)"
+    )
+    sandbox.set_defaults(command=_sandbox)
+    return parser
+
+
+def _ping(args: argparse.Namespace) -> int:
+    with _warnings_to(sys.stderr):
+        try:
+            config = Config.from_env(
+                base_url=args.base_url,
+                ca_bundle=args.ca_bundle,
+                request_timeout=args.timeout,
+            )
+        except ConfigurationError as error:
+            return _fail(EXIT_CONFIG, f"configuration error: {error}")
+
+    with config:
+        try:
+            result = Ping.ping(config).get()
+        except AuthenticationError as error:
+            return _fail(
+                EXIT_AUTH,
+                f"authentication failed ({error}); check the API key "
+                "(ChartMogul: Profile > API keys)",
+            )
+        except TransportError as error:
+            return _fail(EXIT_NETWORK, f"network error: {error}")
+        except APIError as error:
+            return _fail(EXIT_API_ERROR, f"API error: {error}")
+
+    print(result.data)
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    sandbox_class = _import_sandbox()
+    if sandbox_class is None:
+        return EXIT_CONFIG
+
+    out = sys.stdout
+    with sandbox_class() as sandbox:
+        key = sandbox.api_key
+        out.write(f"A local HTTPS sandbox is serving at {sandbox.base_url}\n\n")
+
+        out.write("1. Old code, with the same API key as token and secret:\n")
+        out.write("   config = Config(ACCOUNT_TOKEN, SECRET_KEY)\n")
+        with _warnings_to(out, indent="   "):
+            config = Config(
+                key, key, base_url=sandbox.base_url, ca_bundle=sandbox.ca_bundle
+            )
+        with config:
+            result = Ping.ping(config).get()
+        out.write(f"   Ping.ping(config).get() -> {result!r}\n")
+        out.write(f"{result.data}\n\n")
+
+        out.write("2. A wrong key gets a clear error, not a traceback:\n")
+        wrong = sandbox.config(api_key="not_the_sandbox_key_0000")
+        with wrong:
+            try:
+                Ping.ping(wrong).get()
+            except ChartMogulError as error:
+                out.write(f"   {type(error).__name__}: {error}\n")
+            else:  # pragma: no cover - the sandbox refuses unknown keys
+                raise AssertionError("the sandbox accepted a wrong key")
+    return EXIT_OK
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    sandbox_class = _import_sandbox()
+    if sandbox_class is None:
+        return EXIT_CONFIG
+
+    import threading
+
+    with sandbox_class(port=args.port) as sandbox:
+        # The key is one the sandbox made up and accepts nowhere else, so it
+        # is printed: tests need it.
+        print(f"ChartMogul sandbox at {sandbox.base_url} (Ctrl-C to stop)")
+        print(f"export CHARTMOGUL_API_KEY={sandbox.api_key}")
+        print(f"export CHARTMOGUL_SANDBOX_URL={sandbox.base_url}")
+        print(f"export CHARTMOGUL_SANDBOX_CA={sandbox.ca_bundle}")
+        print(
+            f"then: {_PROG} ping --base-url $CHARTMOGUL_SANDBOX_URL "
+            "--ca-bundle $CHARTMOGUL_SANDBOX_CA",
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return EXIT_OK
+
+
+def _import_sandbox() -> type[Sandbox] | None:
+    """The `Sandbox` class, or None (after saying why) without its extra."""
+    try:
+        from .sandbox import Sandbox
+    except ImportError as error:
+        _fail(EXIT_CONFIG, str(error))
+        return None
+    return Sandbox
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"{_PROG}: {message}", file=sys.stderr)
+    return code
+
+
+@contextlib.contextmanager
+def _warnings_to(stream: TextIO, indent: str = "") -> Iterator[None]:
+    """Print the warnings raised inside the block to ``stream``, one line each.
+
+    The CLI's calls come from inside the package, where the default filters
+    would hide a DeprecationWarning; a person running the command should see
+    it.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for warning in caught:
+                category = warning.category.__name__
+                stream.write(f"{indent}warning: {category}: {warning.message}\n")

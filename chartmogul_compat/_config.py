@@ -1,0 +1,506 @@
+"""`Config`: one API key and the settings of the connection that uses it.
+
+Two call shapes are accepted, the official library's before and after its 3.0:
+
+- legacy: ``Config(account_token, secret_key, request_timeout=None,
+  max_retries=20, backoff_factor=2)``, which warns and collapses the pair into
+  one key;
+- modern: ``Config(api_key, request_timeout=None, max_retries=20,
+  backoff_factor=2)``.
+
+The second positional argument tells them apart: a string is a secret key, a
+number or None is a request timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Any, Final, Union
+
+from ._credentials import collapse_legacy, mask_key, validate_key
+from ._errors import ConfigurationError
+from ._retry import DEFAULT_RETRY_BUDGET
+from ._warnings import LegacyCredentialsWarning, warn_legacy_credentials
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+    from ._transport import Transport
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "Config",
+]
+
+DEFAULT_BASE_URL: Final = "https://api.chartmogul.com"
+
+#: (connect, read) seconds used when ``request_timeout`` is None, so that no
+#: call can hang forever. The official library waits without limit.
+DEFAULT_TIMEOUT: Final = (10.0, 60.0)
+
+#: What ``request_timeout`` may be: seconds for both phases, or
+#: ``(connect, read)``, or None for `DEFAULT_TIMEOUT`.
+Timeout = Union[float, tuple[float, float], None]
+
+_LEGACY_ORDER: Final = (
+    "account_token",
+    "secret_key",
+    "request_timeout",
+    "max_retries",
+    "backoff_factor",
+)
+_MODERN_ORDER: Final = ("api_key", "request_timeout", "max_retries", "backoff_factor")
+
+_ENV_API_KEY: Final = "CHARTMOGUL_API_KEY"
+_ENV_ACCOUNT_TOKEN: Final = "CHARTMOGUL_ACCOUNT_TOKEN"
+_ENV_SECRET_KEY: Final = "CHARTMOGUL_SECRET_KEY"
+
+
+class _Unset:
+    """Marks an argument that was not passed; None is a real value here."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Final = _Unset()
+
+
+class Config:
+    """Credentials and connection settings for the ChartMogul API.
+
+    ``Config(api_key)`` is the way to build one. ``Config(account_token,
+    secret_key)`` still works for old code: it emits a
+    `LegacyCredentialsWarning` and uses one key, as ChartMogul's October-2021
+    guidance says (see the README for the rules when the two values differ).
+
+    :param api_key: the API key (ChartMogul: Profile > API keys).
+    :param request_timeout: seconds for connecting and for reading, or a
+        ``(connect, read)`` pair; None means `DEFAULT_TIMEOUT`.
+    :param max_retries: retries after a 429, a 5xx or a connection failure, for
+        idempotent requests only; 0 turns retries off.
+    :param backoff_factor: seconds; the n-th retry waits about
+        ``backoff_factor * 2**n``, with jitter, unless the server sends
+        ``Retry-After``.
+    :param base_url: where the API lives; must be ``https://``.
+    :param ca_bundle: a PEM file of CAs to trust instead of the system's (the
+        sandbox's CA, a corporate proxy's). It wins over ``REQUESTS_CA_BUNDLE``.
+    :param retry_budget: seconds after the first attempt past which no retry
+        starts; a ``Retry-After`` longer than what is left fails at once.
+    :raises ConfigurationError: for any value that cannot work, naming the
+        parameter; the message never contains a key.
+
+    A Config is immutable and safe to share between threads. It keeps one
+    pooled HTTPS session, opened on first use; `close` (or ``with``) releases
+    it, and a later request opens a new one.
+    """
+
+    __slots__ = (
+        "_lock",
+        "_transport",
+        "api_key",
+        "backoff_factor",
+        "base_url",
+        "ca_bundle",
+        "max_retries",
+        "request_timeout",
+        "retry_budget",
+        "timeout",
+    )
+
+    api_key: str
+    request_timeout: Timeout
+    max_retries: int
+    backoff_factor: float
+    base_url: str
+    ca_bundle: str | None
+    retry_budget: float
+    #: The (connect, read) timeout actually used, after defaults.
+    timeout: tuple[float, float]
+    _lock: threading.Lock
+    _transport: Transport | None
+
+    def __init__(
+        self,
+        *args: Any,
+        api_key: Any = _UNSET,
+        account_token: Any = _UNSET,
+        secret_key: Any = _UNSET,
+        request_timeout: Any = _UNSET,
+        max_retries: Any = _UNSET,
+        backoff_factor: Any = _UNSET,
+        base_url: str = DEFAULT_BASE_URL,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        retry_budget: float = DEFAULT_RETRY_BUDGET,
+    ) -> None:
+        keywords = {
+            name: value
+            for name, value in (
+                ("api_key", api_key),
+                ("account_token", account_token),
+                ("secret_key", secret_key),
+                ("request_timeout", request_timeout),
+                ("max_retries", max_retries),
+                ("backoff_factor", backoff_factor),
+            )
+            if value is not _UNSET
+        }
+        bound, is_legacy = _bind_arguments(args, keywords)
+
+        legacy = None
+        if is_legacy:
+            legacy = collapse_legacy(
+                bound.get("account_token"), bound.get("secret_key")
+            )
+            key = legacy.api_key
+        elif "api_key" in bound:
+            key = validate_key(bound["api_key"], "api_key")
+        else:
+            raise ConfigurationError(
+                "api_key is missing: pass Config(api_key), or use "
+                "Config.from_env() to read CHARTMOGUL_API_KEY"
+            )
+
+        self._setup(
+            key,
+            request_timeout=bound.get("request_timeout"),
+            max_retries=bound.get("max_retries", 20),
+            backoff_factor=bound.get("backoff_factor", 2),
+            base_url=base_url,
+            ca_bundle=ca_bundle,
+            retry_budget=retry_budget,
+        )
+
+        # Warn last: a call that fails validation only raises.
+        if legacy is not None:
+            warn_legacy_credentials(legacy.message, legacy.warning)
+
+    def _setup(
+        self,
+        api_key: str,
+        *,
+        request_timeout: object,
+        max_retries: object,
+        backoff_factor: object,
+        base_url: object,
+        ca_bundle: object,
+        retry_budget: object,
+    ) -> None:
+        """Validate and store every setting; shared by all constructors."""
+        set_ = object.__setattr__
+        set_(self, "api_key", api_key)
+        set_(self, "timeout", _check_timeout(request_timeout))
+        set_(self, "request_timeout", request_timeout)
+        set_(self, "max_retries", _check_count(max_retries, "max_retries"))
+        set_(self, "backoff_factor", _check_seconds(backoff_factor, "backoff_factor"))
+        set_(self, "base_url", _check_base_url(base_url))
+        set_(self, "ca_bundle", _check_ca_bundle(ca_bundle))
+        set_(self, "retry_budget", _check_seconds(retry_budget, "retry_budget"))
+        set_(self, "_lock", threading.Lock())
+        set_(self, "_transport", None)
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        request_timeout: Timeout = None,
+        max_retries: int = 20,
+        backoff_factor: float = 2,
+        base_url: str = DEFAULT_BASE_URL,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        retry_budget: float = DEFAULT_RETRY_BUDGET,
+    ) -> Self:
+        """Build a Config from environment variables.
+
+        Precedence: ``CHARTMOGUL_API_KEY`` when set and not empty; then the
+        legacy pair ``CHARTMOGUL_ACCOUNT_TOKEN`` / ``CHARTMOGUL_SECRET_KEY``,
+        collapsed by the same rules as the legacy constructor and with the
+        same warning. When the modern variable is set, legacy ones that are
+        set too are ignored, with a warning saying so.
+
+        :param environ: the mapping to read instead of ``os.environ``.
+        :raises ConfigurationError: when none of them holds a key.
+        """
+        env = os.environ if environ is None else environ
+        api_key = env.get(_ENV_API_KEY, "")
+        account_token = env.get(_ENV_ACCOUNT_TOKEN, "")
+        secret_key = env.get(_ENV_SECRET_KEY, "")
+        legacy_names = [
+            name
+            for name, value in (
+                (_ENV_ACCOUNT_TOKEN, account_token),
+                (_ENV_SECRET_KEY, secret_key),
+            )
+            if value
+        ]
+
+        message = None
+        category: type[LegacyCredentialsWarning] = LegacyCredentialsWarning
+        if api_key:
+            key = validate_key(api_key, _ENV_API_KEY)
+            if legacy_names:
+                message = (
+                    f"{' and '.join(legacy_names)} ignored because {_ENV_API_KEY} "
+                    "is set; remove the legacy variables from the environment."
+                )
+        elif legacy_names:
+            legacy = collapse_legacy(
+                account_token,
+                secret_key,
+                token_parameter=_ENV_ACCOUNT_TOKEN,
+                secret_parameter=_ENV_SECRET_KEY,
+            )
+            key = legacy.api_key
+            category = legacy.warning
+            message = (
+                f"{_ENV_ACCOUNT_TOKEN} / {_ENV_SECRET_KEY} are deprecated: set "
+                f"{_ENV_API_KEY} to your API key instead. " + legacy.message
+            )
+        else:
+            raise ConfigurationError(
+                f"no ChartMogul credentials in the environment: set {_ENV_API_KEY} "
+                "to your API key"
+            )
+
+        config = cls.__new__(cls)
+        config._setup(
+            key,
+            request_timeout=request_timeout,
+            max_retries=max_retries,
+            backoff_factor=backoff_factor,
+            base_url=base_url,
+            ca_bundle=ca_bundle,
+            retry_budget=retry_budget,
+        )
+        if message is not None:
+            warn_legacy_credentials(message, category)
+        return config
+
+    # The official library's attribute names, so old code reading them works.
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        """``(api_key, "")``: the Basic Auth pair that is sent."""
+        return (self.api_key, "")
+
+    @property
+    def uri(self) -> str:
+        """The versioned API root, ``base_url + "/v1"``."""
+        return self.base_url + "/v1"
+
+    def _get_transport(self) -> Transport:
+        """The connection used for this config's requests, created once."""
+        transport = self._transport
+        if transport is not None:
+            return transport
+
+        from ._transport import Transport  # deferred: it imports requests
+
+        with self._lock:
+            transport = self._transport
+            if transport is None:
+                transport = Transport(self)
+                object.__setattr__(self, "_transport", transport)
+        return transport
+
+    def close(self) -> None:
+        """Close pooled connections. A later request opens new ones."""
+        transport = self._transport
+        if transport is not None:
+            transport.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(
+            f"Config is immutable; build a new Config to change {name}"
+        )
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Config is immutable; cannot delete {name}")
+
+    def __repr__(self) -> str:
+        return (
+            f"Config(api_key={mask_key(self.api_key)!r}, "
+            f"base_url={self.base_url!r}, "
+            f"request_timeout={self.request_timeout!r}, "
+            f"max_retries={self.max_retries!r}, "
+            f"backoff_factor={self.backoff_factor!r})"
+        )
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        # A pickle would hold the key in clear, in a file or a pipe; refuse
+        # rather than surprise. Build the Config where it is used instead.
+        raise TypeError(
+            "Config cannot be pickled because it holds a credential; build it "
+            "in the process that uses it, e.g. with Config.from_env()"
+        )
+
+    # Immutable, so a copy is the same object; this also keeps `copy` away
+    # from the refusing __reduce__.
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Self:
+        return self
+
+
+def _bind_arguments(
+    args: tuple[Any, ...], keywords: dict[str, Any]
+) -> tuple[dict[str, Any], bool]:
+    """Name the positional arguments by the call shape they follow.
+
+    Returns the bound arguments and whether the call is the legacy shape.
+    """
+    is_legacy = (
+        (len(args) >= 2 and isinstance(args[1], (str, bytes, bytearray)))
+        or "account_token" in keywords
+        or "secret_key" in keywords
+    )
+    order = _LEGACY_ORDER if is_legacy else _MODERN_ORDER
+
+    if len(args) > len(order):
+        raise TypeError(
+            f"Config() takes at most {len(order)} positional arguments "
+            f"({len(args)} given)"
+        )
+
+    bound = dict(keywords)
+    for name, value in zip(order, args):
+        if name in bound:
+            raise TypeError(f"Config() got multiple values for argument {name!r}")
+        bound[name] = value
+
+    if is_legacy and "api_key" in bound:
+        raise ConfigurationError(
+            "api_key cannot be combined with account_token or secret_key: pass "
+            "only Config(api_key)"
+        )
+    return bound, is_legacy
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_seconds(value: object, parameter: str) -> float:
+    if not _is_number(value):
+        raise ConfigurationError(
+            f"{parameter} must be a number of seconds, not {type(value).__name__}"
+        )
+    seconds = float(value)  # type: ignore[arg-type]
+    if not 0 <= seconds < float("inf"):
+        raise ConfigurationError(f"{parameter} must be a finite number >= 0")
+    return seconds
+
+
+def _check_count(value: object, parameter: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigurationError(
+            f"{parameter} must be an int, not {type(value).__name__}"
+        )
+    if value < 0:
+        raise ConfigurationError(f"{parameter} must be >= 0 (0 turns retries off)")
+    return value
+
+
+def _check_timeout(value: object) -> tuple[float, float]:
+    """The (connect, read) pair for a ``request_timeout`` value."""
+    if value is None:
+        return DEFAULT_TIMEOUT
+
+    if isinstance(value, tuple) and len(value) == 2:
+        connect, read = value
+        return (
+            _check_positive(connect, "request_timeout (connect)"),
+            _check_positive(read, "request_timeout (read)"),
+        )
+
+    if _is_number(value):
+        seconds = _check_positive(value, "request_timeout")
+        return (seconds, seconds)
+
+    raise ConfigurationError(
+        "request_timeout must be seconds (a number), a (connect, read) pair or "
+        f"None, not {type(value).__name__}; if this is a secret key, pass "
+        "Config(api_key) instead"
+    )
+
+
+def _check_positive(value: object, parameter: str) -> float:
+    seconds = _check_seconds(value, parameter)
+    if seconds == 0:
+        raise ConfigurationError(f"{parameter} must be more than 0 seconds")
+    return seconds
+
+
+def _check_base_url(value: object) -> str:
+    if not isinstance(value, str):
+        raise ConfigurationError(f"base_url must be a str, not {type(value).__name__}")
+
+    from urllib.parse import urlsplit  # deferred: only Config() needs it
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ConfigurationError(
+            "base_url is not a valid URL; use e.g. https://api.chartmogul.com"
+        ) from None
+
+    if parts.scheme.lower() != "https":
+        raise ConfigurationError(
+            "base_url must start with https://: the API key travels in every "
+            "request and ChartMogul accepts HTTPS only"
+        )
+    if not parts.hostname:
+        raise ConfigurationError("base_url has no host name")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(
+            "base_url must not contain user information; pass the key as api_key"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError("base_url must not have a query or fragment")
+
+    path = parts.path.rstrip("/")
+    if path.endswith("/v1"):
+        # An easy slip: the official library's `uri` includes /v1.
+        raise ConfigurationError(
+            "base_url must not end in /v1: it is the API's root, and /v1 is added "
+            "(config.uri)"
+        )
+    return f"https://{parts.netloc}{path}"
+
+
+def _check_ca_bundle(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise ConfigurationError(
+            f"ca_bundle must be a path (str or os.PathLike), not {type(value).__name__}"
+        )
+    path = os.fspath(value)
+    if not isinstance(path, str) or not os.path.isfile(path):
+        raise ConfigurationError(
+            "ca_bundle must name an existing PEM file of CA certificates"
+        )
+    return path

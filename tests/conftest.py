@@ -1,0 +1,43 @@
+"""Shared fixtures: one sandbox for the session, reset around each test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from chartmogul_compat.sandbox import Sandbox
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[Sandbox]:
+    with Sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sandbox(sandbox_server: Sandbox) -> Iterator[Sandbox]:
+    sandbox_server.reset()
+    yield sandbox_server
+    sandbox_server.reset()
+
+
+@pytest.fixture(autouse=True)
+def _clean_network_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CI images often set these; each test that wants one sets it itself.
+    for name in (
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+        "CHARTMOGUL_API_KEY",
+        "CHARTMOGUL_ACCOUNT_TOKEN",
+        "CHARTMOGUL_SECRET_KEY",
+    ):
+        monkeypatch.delenv(name, raising=False)

@@ -1,0 +1,64 @@
+"""The package surface: exported names, import cost, entry points."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import chartmogul_compat
+
+EXPECTED_PUBLIC_NAMES = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_RETRY_BUDGET",
+    "DEFAULT_TIMEOUT",
+    "APIError",
+    "ArgumentMissingError",
+    "AuthenticationError",
+    "ChartMogulError",
+    "Config",
+    "ConfigurationError",
+    "ConnectError",
+    "DeprecatedArgumentError",
+    "InvalidResponseError",
+    "LegacyCredentialsWarning",
+    "NotFoundError",
+    "Ping",
+    "Promise",
+    "RateLimitError",
+    "RedirectError",
+    "RequestTimeout",
+    "SecretKeyMismatchWarning",
+    "ServerError",
+    "TLSError",
+    "TransportError",
+    "__version__",
+]
+
+
+def test_all_lists_the_public_names_sorted() -> None:
+    assert chartmogul_compat.__all__ == EXPECTED_PUBLIC_NAMES
+    assert sorted(chartmogul_compat.__all__) == sorted(EXPECTED_PUBLIC_NAMES)
+    for name in chartmogul_compat.__all__:
+        assert hasattr(chartmogul_compat, name)
+
+
+def test_import_does_not_load_requests_or_logging() -> None:
+    code = (
+        "import sys, chartmogul_compat; "
+        "print(sorted(m for m in ('requests', 'urllib3', 'logging', 'json', "
+        "'chartmogul_compat._transport') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": ":".join(sys.path)},
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_package_ships_py_typed() -> None:
+    from importlib.resources import files
+
+    assert files("chartmogul_compat").joinpath("py.typed").is_file()
