@@ -97,6 +97,12 @@ def _build_parser() -> argparse.ArgumentParser:
     ping.add_argument(
         "--timeout", type=float, default=None, help="seconds to connect and to read"
     )
+    ping.add_argument(
+        "--max-retries",
+        type=int,
+        default=3,
+        help="retries after a 429, a 5xx or a dropped connection (default: 3)",
+    )
     ping.set_defaults(command=_ping)
 
     demo = commands.add_parser(
@@ -121,6 +127,7 @@ def _ping(args: argparse.Namespace) -> int:
                 base_url=args.base_url,
                 ca_bundle=args.ca_bundle,
                 request_timeout=args.timeout,
+                max_retries=args.max_retries,
             )
         except ConfigurationError as error:
             return _fail(EXIT_CONFIG, f"configuration error: {error}")

@@ -312,6 +312,13 @@ def _transport_error(
         return RequestTimeout(
             f"{target} sent no answer within {timeout[1]:g} s (read timeout)", url=url
         )
+    if isinstance(exc, requests.exceptions.ProxyError):
+        # The proxy's URL is left out: it may hold the proxy's own password.
+        return ConnectError(
+            f"could not reach {target} through the proxy set in the environment "
+            f"(HTTPS_PROXY): {reason}",
+            url=url,
+        )
     if isinstance(exc, requests.exceptions.ConnectionError):
         return ConnectError(f"could not reach {target}: {reason}", url=url)
     return TransportError(f"the request to {target} failed: {reason}", url=url)

@@ -427,7 +427,7 @@ def test_repr_masks_the_key(render: Any) -> None:
 def test_config_is_immutable() -> None:
     config = Config(KEY)
     with pytest.raises(AttributeError) as caught:
-        config.api_key = OTHER  # type: ignore[misc]
+        config.api_key = OTHER
     assert (
         str(caught.value) == "Config is immutable; build a new Config to change api_key"
     )

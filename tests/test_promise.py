@@ -14,14 +14,19 @@ def test_get_returns_the_value() -> None:
 
 def test_get_raises_the_error() -> None:
     error = ValueError("boom")
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match=r"^boom$") as caught:
         Promise.reject(error).get()
     assert caught.value is error
 
 
 def test_then_runs_the_callback_before_returning() -> None:
     seen: list[int] = []
-    chained = Promise.resolve(2).then(lambda value: seen.append(value) or value * 10)
+
+    def record(value: int) -> int:
+        seen.append(value)
+        return value * 10
+
+    chained = Promise.resolve(2).then(record)
     assert seen == [2]
     assert chained.get() == 20
 
@@ -40,7 +45,7 @@ def test_a_raising_callback_rejects_the_chained_promise() -> None:
 
     chained = Promise.resolve(1).then(fail)
     assert chained.is_rejected
-    with pytest.raises(RuntimeError, match="^bad 1$"):
+    with pytest.raises(RuntimeError, match=r"^bad 1$"):
         chained.get()
 
 

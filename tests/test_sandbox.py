@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,16 +52,20 @@ def basic(user: str, password: str = "") -> str:
     return f"Basic {token}"
 
 
+def address(sandbox: Sandbox) -> tuple[str, int]:
+    url = urlsplit(sandbox.base_url)
+    assert url.hostname is not None
+    assert url.port is not None
+    return url.hostname, url.port
+
+
 def connect(
     sandbox: Sandbox, context: ssl.SSLContext | None = None
 ) -> http.client.HTTPSConnection:
-    url = urlsplit(sandbox.base_url)
-    assert url.hostname is not None
     if context is None:
         context = ssl.create_default_context(cafile=sandbox.ca_bundle)
-    return http.client.HTTPSConnection(
-        url.hostname, url.port, context=context, timeout=10
-    )
+    host, port = address(sandbox)
+    return http.client.HTTPSConnection(host, port, context=context, timeout=10)
 
 
 def call(
@@ -387,6 +390,31 @@ def test_requests_record_method_path_and_headers(sandbox: Sandbox) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("header", "value", "status"),
+    [
+        pytest.param("Transfer-Encoding", "chunked", 501, id="chunked"),
+        pytest.param("Content-Length", "-1", 400, id="negative-length"),
+        pytest.param("Content-Length", "\N{SUPERSCRIPT TWO}", 400, id="unicode-digit"),
+    ],
+)
+def test_requests_unreadable_body_is_refused_unrecorded(
+    sandbox: Sandbox, header: str, value: str, status: int
+) -> None:
+    connection = connect(sandbox)
+    try:
+        connection.putrequest("POST", "/v1/ping")
+        connection.putheader(header, value.encode("latin-1"))
+        connection.endheaders()
+        response = connection.getresponse()
+        response.read()
+    finally:
+        connection.close()
+
+    assert (response.status, response.getheader("Connection")) == (status, "close")
+    assert sandbox.requests == []
+
+
 def test_requests_property_is_a_copy(sandbox: Sandbox) -> None:
     call(sandbox)
 
@@ -417,7 +445,7 @@ def test_tls_rejects_client_without_ca(sandbox: Sandbox) -> None:
 )
 def test_tls_certificate_covers_loopback_names(sandbox: Sandbox, hostname: str) -> None:
     context = ssl.create_default_context(cafile=sandbox.ca_bundle)
-    port = urlsplit(sandbox.base_url).port
+    port = address(sandbox)[1]
     connection = http.client.HTTPSConnection(
         hostname, port, context=context, timeout=10
     )
@@ -429,10 +457,7 @@ def test_tls_certificate_covers_loopback_names(sandbox: Sandbox, hostname: str) 
 
 
 def test_tls_silent_client_does_not_stall_server(sandbox: Sandbox) -> None:
-    url = urlsplit(sandbox.base_url)
-    assert url.hostname is not None
-
-    with socket.create_connection((url.hostname, url.port), timeout=10):
+    with socket.create_connection(address(sandbox), timeout=10):
         assert call(sandbox)[::2] == (200, PONG)
 
 
@@ -665,24 +690,11 @@ def test_sandbox_serves_ipv6_loopback() -> None:
         sandbox.stop()
 
 
-def test_sandbox_config_passes_address_and_ca(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def fake_config(*args: Any, **kwargs: Any) -> tuple[Any, ...]:
-        return args, kwargs
-
-    # The real Config is tested with its own module; this pins only what the
-    # sandbox hands it.
-    fake_module = types.ModuleType("chartmogul_compat._config")
-    fake_module.Config = fake_config  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "chartmogul_compat._config", fake_module)
-
-    defaults: Any = sandbox.config()
-    chosen: Any = sandbox.config(OTHER_KEY, request_timeout=3)
-
-    expected = {"base_url": sandbox.base_url, "ca_bundle": sandbox.ca_bundle}
-    assert defaults == ((KEY,), expected)
-    assert chosen == ((OTHER_KEY,), {**expected, "request_timeout": 3})
+def test_sandbox_config_points_a_config_at_the_sandbox(sandbox: Sandbox) -> None:
+    chosen = sandbox.config(OTHER_KEY, request_timeout=3)
+    assert (chosen.api_key, chosen.request_timeout) == (OTHER_KEY, 3)
+    assert (chosen.base_url, chosen.ca_bundle) == (sandbox.base_url, sandbox.ca_bundle)
+    assert sandbox.config().api_key == KEY
 
 
 def test_import_without_trustme_names_the_extra(

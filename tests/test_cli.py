@@ -1,0 +1,267 @@
+"""The command line, run as a real subprocess against the sandbox."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from typing import IO
+
+import pytest
+
+from chartmogul_compat import __version__
+from chartmogul_compat._cli import (
+    EXIT_API_ERROR,
+    EXIT_AUTH,
+    EXIT_CONFIG,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_USAGE,
+    main,
+)
+from chartmogul_compat.sandbox import Sandbox, ServerError
+
+WRONG_KEY = "cm_wrong_0123456789abcdef"
+
+
+def _run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CHARTMOGUL_")}
+    return subprocess.run(
+        [sys.executable, "-m", "chartmogul_compat", *args],
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _ping_args(sandbox: Sandbox) -> list[str]:
+    return ["ping", "--base-url", sandbox.base_url, "--ca-bundle", sandbox.ca_bundle]
+
+
+def test_exit_codes_are_distinct_and_none_is_one() -> None:
+    codes = [EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_AUTH, EXIT_NETWORK, EXIT_API_ERROR]
+    assert codes == [0, 2, 3, 4, 5, 6]
+
+
+def test_ping_prints_pong(sandbox: Sandbox) -> None:
+    result = _run(*_ping_args(sandbox), env={"CHARTMOGUL_API_KEY": sandbox.api_key})
+    assert (result.returncode, result.stdout, result.stderr) == (0, "pong!\n", "")
+    assert sandbox.requests[0].path == "/v1/ping"
+
+
+def test_ping_with_legacy_variables_warns_on_stderr(sandbox: Sandbox) -> None:
+    env = {
+        "CHARTMOGUL_ACCOUNT_TOKEN": sandbox.api_key,
+        "CHARTMOGUL_SECRET_KEY": sandbox.api_key,
+    }
+    result = _run(*_ping_args(sandbox), env=env)
+    assert result.returncode == EXIT_OK
+    assert result.stdout == "pong!\n"
+    assert result.stderr.startswith(
+        "warning: LegacyCredentialsWarning: CHARTMOGUL_ACCOUNT_TOKEN / "
+        "CHARTMOGUL_SECRET_KEY are deprecated: set CHARTMOGUL_API_KEY"
+    )
+    assert sandbox.api_key not in result.stderr
+
+
+def test_ping_without_credentials_is_a_configuration_error() -> None:
+    result = _run("ping")
+    assert result.returncode == EXIT_CONFIG
+    assert result.stdout == ""
+    assert result.stderr == (
+        "chartmogul-compat: configuration error: no ChartMogul credentials in "
+        "the environment: set CHARTMOGUL_API_KEY to your API key\n"
+    )
+
+
+def test_ping_with_a_malformed_key_names_the_variable() -> None:
+    result = _run("ping", env={"CHARTMOGUL_API_KEY": "cm_live_5f0c2b9e8d7a41c3 "})
+    assert result.returncode == EXIT_CONFIG
+    assert result.stderr == (
+        "chartmogul-compat: configuration error: CHARTMOGUL_API_KEY has trailing "
+        "whitespace; copy the API key again from ChartMogul (Profile > API keys)\n"
+    )
+
+
+def test_ping_with_plain_http_is_a_configuration_error() -> None:
+    result = _run(
+        "ping",
+        "--base-url",
+        "http://127.0.0.1:1",
+        env={"CHARTMOGUL_API_KEY": WRONG_KEY},
+    )
+    assert result.returncode == EXIT_CONFIG
+    assert "base_url must start with https://" in result.stderr
+
+
+def test_ping_with_a_wrong_key_is_an_authentication_failure(sandbox: Sandbox) -> None:
+    result = _run(*_ping_args(sandbox), env={"CHARTMOGUL_API_KEY": WRONG_KEY})
+    assert result.returncode == EXIT_AUTH
+    assert result.stdout == ""
+    assert result.stderr == (
+        "chartmogul-compat: authentication failed (HTTP 401: No valid API key "
+        "provided); check the API key (ChartMogul: Profile > API keys)\n"
+    )
+
+
+def test_ping_to_a_closed_port_is_a_network_failure() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = _run(
+        "ping",
+        "--base-url",
+        f"https://127.0.0.1:{port}",
+        "--max-retries",
+        "0",
+        env={"CHARTMOGUL_API_KEY": WRONG_KEY},
+    )
+    assert result.returncode == EXIT_NETWORK
+    assert result.stderr == (
+        f"chartmogul-compat: network error: could not reach https://127.0.0.1:{port}: "
+        "Failed to establish a new connection: [Errno 111] Connection refused\n"
+    )
+
+
+def test_ping_with_an_untrusted_certificate_is_a_network_failure(
+    sandbox: Sandbox,
+) -> None:
+    result = _run(
+        "ping",
+        "--base-url",
+        sandbox.base_url,
+        env={"CHARTMOGUL_API_KEY": sandbox.api_key},
+    )
+    assert result.returncode == EXIT_NETWORK
+    assert result.stderr.startswith(
+        f"chartmogul-compat: network error: TLS with {sandbox.base_url} failed: "
+    )
+
+
+def test_ping_with_a_server_error_is_an_api_error(sandbox: Sandbox) -> None:
+    sandbox.inject(ServerError(500))
+    result = _run(
+        *_ping_args(sandbox),
+        "--max-retries",
+        "0",
+        env={"CHARTMOGUL_API_KEY": sandbox.api_key},
+    )
+    assert result.returncode == EXIT_API_ERROR
+    assert result.stderr == (
+        "chartmogul-compat: API error: HTTP 500: the server answered with an HTML "
+        "page instead of JSON\n"
+    )
+
+
+def test_ping_takes_no_key_option() -> None:
+    result = _run("ping", "--api-key", WRONG_KEY)
+    assert result.returncode == EXIT_USAGE
+    assert "unrecognized arguments: --api-key" in result.stderr
+
+
+def test_demo_shows_the_warning_the_pong_and_the_401() -> None:
+    result = _run("demo")
+    assert result.returncode == EXIT_OK, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("A local HTTPS sandbox is serving at https://127.0.0.1:")
+    assert lines[1:] == [
+        "",
+        "1. Old code, with the same API key as token and secret:",
+        "   config = Config(ACCOUNT_TOKEN, SECRET_KEY)",
+        "   warning: LegacyCredentialsWarning: Config(account_token, secret_key) is "
+        "deprecated: ChartMogul takes a single API key since October 2021, and this "
+        "call now uses the account token as that key. Write Config(api_key) "
+        "instead. The two-value form will be removed in chartmogul-compat 1.0.0.",
+        "   Ping.ping(config).get() -> <Ping{data='pong!'}>",
+        "pong!",
+        "",
+        "2. A wrong key gets a clear error, not a traceback:",
+        "   AuthenticationError: HTTP 401: No valid API key provided",
+    ]
+    assert result.stderr == ""
+
+
+def test_version_and_usage() -> None:
+    version = _run("--version")
+    assert (version.returncode, version.stdout) == (
+        0,
+        f"chartmogul-compat {__version__}\n",
+    )
+    assert _run().returncode == EXIT_USAGE
+    assert _run("no-such-command").returncode == EXIT_USAGE
+
+
+def test_verbose_logs_the_request_without_the_key(sandbox: Sandbox) -> None:
+    result = _run(
+        "-v", *_ping_args(sandbox), env={"CHARTMOGUL_API_KEY": sandbox.api_key}
+    )
+    assert result.returncode == EXIT_OK
+    assert "chartmogul_compat: GET /v1/ping -> 200 in " in result.stderr
+    assert sandbox.api_key not in result.stderr
+
+
+def test_console_script_is_installed() -> None:
+    # The README's test command runs after `pip install`, which puts the
+    # script beside the interpreter.
+    script = os.path.join(os.path.dirname(sys.executable), "chartmogul-compat")
+    result = subprocess.run(
+        [script, "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout == f"chartmogul-compat {__version__}\n"
+
+
+def _read_line(stream: IO[str]) -> str:
+    line = stream.readline()
+    assert line, "the sandbox command ended early"
+    return line.rstrip("\n")
+
+
+def test_sandbox_command_serves_until_interrupted() -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CHARTMOGUL_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chartmogul_compat", "sandbox"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=base,
+    )
+    try:
+        assert process.stdout is not None
+        banner = _read_line(process.stdout)
+        exports = dict(
+            _read_line(process.stdout).removeprefix("export ").split("=", 1)
+            for _ in range(3)
+        )
+        hint = _read_line(process.stdout)
+
+        url = exports["CHARTMOGUL_SANDBOX_URL"]
+        assert banner == f"ChartMogul sandbox at {url} (Ctrl-C to stop)"
+        assert hint.startswith("then: chartmogul-compat ping --base-url")
+
+        pinged = _run(
+            "ping",
+            "--base-url",
+            url,
+            "--ca-bundle",
+            exports["CHARTMOGUL_SANDBOX_CA"],
+            env={"CHARTMOGUL_API_KEY": exports["CHARTMOGUL_API_KEY"]},
+        )
+        assert (pinged.returncode, pinged.stdout) == (0, "pong!\n")
+    finally:
+        process.send_signal(signal.SIGINT)
+        returncode = process.wait(timeout=10)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    assert returncode == EXIT_OK
+
+
+def test_main_returns_the_code_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ping"]) == EXIT_CONFIG
+    assert capsys.readouterr().err.startswith("chartmogul-compat: configuration error")

@@ -1,0 +1,170 @@
+"""A credential never shows: not in a repr, a warning, a log line, an
+exception, a traceback or CLI output. Every path runs with a sentinel key."""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import pickle
+import socket
+import traceback
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+import chartmogul_compat as cm
+from chartmogul_compat.sandbox import (
+    DropConnection,
+    InvalidJSON,
+    RateLimited,
+    Respond,
+    Sandbox,
+    ServerError,
+    Slow,
+)
+
+SENTINEL = "cm_sentinel_7d1e0c55b2a94f36"
+SECRET = "cm_sentinel_secret_44e0a9c1b7"
+# What a leak could look like: the key, its Basic Auth form, its masked tail
+# being longer than four characters.
+FORBIDDEN = [
+    SENTINEL,
+    SECRET,
+    base64.b64encode(f"{SENTINEL}:".encode()).decode(),
+    base64.b64encode(f"{SENTINEL}:".encode()).decode()[:-2],
+    SENTINEL[-5:],
+    SECRET[-5:],
+]
+
+
+@pytest.fixture
+def leak_sandbox() -> Iterator[Sandbox]:
+    # Accepts the sentinel, so that successful paths run with it too.
+    with Sandbox([SENTINEL]) as sandbox:
+        yield sandbox
+
+
+def _assert_clean(text: str) -> None:
+    for forbidden in FORBIDDEN:
+        assert forbidden not in text
+
+
+def _render(error: BaseException) -> str:
+    parts = [str(error), repr(error)]
+    parts.extend(traceback.format_exception(type(error), error, error.__traceback__))
+    return "\n".join(parts)
+
+
+def test_no_path_leaks_the_key(
+    leak_sandbox: Sandbox,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen: list[str] = []
+    sandbox = leak_sandbox
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        legacy = cm.Config(
+            SENTINEL,
+            SECRET,
+            base_url=sandbox.base_url,
+            ca_bundle=sandbox.ca_bundle,
+            backoff_factor=0,
+        )
+        cm.Config(SENTINEL, SENTINEL)
+        cm.Config.from_env(
+            {"CHARTMOGUL_ACCOUNT_TOKEN": SENTINEL, "CHARTMOGUL_SECRET_KEY": SECRET}
+        )
+        cm.Config.from_env(
+            {"CHARTMOGUL_API_KEY": SENTINEL, "CHARTMOGUL_SECRET_KEY": SECRET}
+        )
+    assert len(caught) == 4
+    seen.extend(str(w.message) for w in caught)
+    seen.extend(
+        warnings.formatwarning(w.message, w.category, w.filename, w.lineno)
+        for w in caught
+    )
+
+    seen.extend([repr(legacy), str(legacy), repr(legacy._get_transport())])
+    seen.append(repr(cm.Ping.ping(legacy).get()))
+    seen.append(repr(legacy._get_transport()._session.auth))  # type: ignore[union-attr]
+
+    # Every fault, with retries on so the retry log lines run too.
+    sandbox.inject(RateLimited("0"), ServerError(503), DropConnection())
+    seen.append(repr(cm.Ping.ping(legacy).get()))
+    for fault in (
+        InvalidJSON(),
+        Respond(302, b"", {"Location": "http://elsewhere.example/"}),
+        Respond(400, b'{"code":400,"message":"bad","param":"x"}'),
+    ):
+        sandbox.inject(fault)
+        with pytest.raises(cm.APIError) as error:
+            cm.Ping.ping(legacy).get()
+        seen.append(_render(error.value))
+
+    wrong = cm.Config(SECRET, base_url=sandbox.base_url, ca_bundle=sandbox.ca_bundle)
+    with pytest.raises(cm.AuthenticationError) as unauthorized:
+        cm.Ping.ping(wrong).get()
+    seen.append(_render(unauthorized.value))
+
+    sandbox.inject(Slow(2))
+    slow = cm.Config(
+        SENTINEL, 0.2, 0, base_url=sandbox.base_url, ca_bundle=sandbox.ca_bundle
+    )
+    with pytest.raises(cm.RequestTimeout) as timed_out:
+        cm.Ping.ping(slow).get()
+    seen.append(_render(timed_out.value))
+
+    untrusted = cm.Config(SENTINEL, base_url=sandbox.base_url, max_retries=0)
+    with pytest.raises(cm.TLSError) as tls:
+        cm.Ping.ping(untrusted).get()
+    seen.append(_render(tls.value))
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    closed = cm.Config(SENTINEL, base_url=f"https://127.0.0.1:{port}", max_retries=0)
+    with pytest.raises(cm.ConnectError) as refused:
+        cm.Ping.ping(closed).get()
+    seen.append(_render(refused.value))
+
+    for bad in (SENTINEL + "\n", SENTINEL + ":x", " " + SENTINEL, SENTINEL + "é"):
+        with pytest.raises(cm.ConfigurationError) as invalid:
+            cm.Config(bad)
+        seen.append(_render(invalid.value))
+        with pytest.raises(cm.ConfigurationError) as invalid_secret:
+            cm.Config(SENTINEL, bad)
+        seen.append(_render(invalid_secret.value))
+
+    with pytest.raises(TypeError) as pickled:
+        pickle.dumps(legacy)
+    seen.append(_render(pickled.value))
+
+    for config in (legacy, wrong, slow, untrusted, closed):
+        config.close()
+
+    seen.extend(record.getMessage() for record in caplog.records)
+    captured = capsys.readouterr()
+    seen.extend([captured.out, captured.err])
+
+    # The checks above must have produced real text to search.
+    assert len(seen) > 30
+    assert any("GET /v1/ping -> 200" in line for line in seen)
+    assert any("retrying GET /v1/ping" in line for line in seen)
+    _assert_clean("\n".join(seen))
+
+
+def test_logging_a_config_with_percent_args_is_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    config = cm.Config(SENTINEL)
+    logging.getLogger("app").info("using %s and %r", config, config)
+    stream = io.StringIO()
+    print(config, file=stream)
+    _assert_clean(caplog.text + stream.getvalue())
+    assert "****4f36" in caplog.text
