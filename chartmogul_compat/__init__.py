@@ -59,3 +59,11 @@ __all__ = [
     "TransportError",
     "__version__",
 ]
+
+# Tracebacks and reprs name the public path (chartmogul_compat.ConnectError),
+# not the private module a class happens to live in; pickling follows it too.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type):
+        _value.__module__ = __name__
+del _name, _value

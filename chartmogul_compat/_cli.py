@@ -11,14 +11,16 @@ import contextlib
 import logging
 import sys
 import warnings
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, TextIO
 
 from ._config import DEFAULT_BASE_URL, Config
+from ._credentials import mask_key
 from ._errors import (
     APIError,
     AuthenticationError,
     ChartMogulError,
     ConfigurationError,
+    TLSError,
     TransportError,
 )
 from ._ping import Ping
@@ -52,14 +54,18 @@ _PROG = "chartmogul-compat"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
-    parser = _build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = _build_parser(arguments)
+    args = parser.parse_args(arguments)
 
     if args.verbose:
-        # Only the command configures logging; the library never does.
-        logging.basicConfig(
-            level=logging.DEBUG, format="%(name)s: %(message)s", stream=sys.stderr
-        )
+        # Only the command configures logging, and only the package's logger:
+        # urllib3's lines would repeat each request.
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        package_logger = logging.getLogger("chartmogul_compat")
+        package_logger.addHandler(handler)
+        package_logger.setLevel(logging.DEBUG)
 
     command: Callable[[argparse.Namespace], int] = args.command
     try:
@@ -68,21 +74,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line and never echo a value.
+
+    argparse repeats what it could not parse ("unrecognized arguments: ..."),
+    and a user who pastes a key on the command line would see it printed.
+    """
+
+    def __init__(self, *args: Any, arguments: Sequence[str] = (), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._arguments = list(arguments)
+
+    def error(self, message: str) -> NoReturn:
+        for argument in self._arguments:
+            if len(argument) >= 8 and not argument.startswith("-"):
+                message = message.replace(argument, mask_key(argument))
+        self.exit(EXIT_USAGE, f"{_PROG}: error: {message} (see {_PROG} --help)\n")
+
+
+def _build_parser(arguments: Sequence[str] = ()) -> argparse.ArgumentParser:
+    parser = _Parser(
         prog=_PROG,
         description="Keep legacy ChartMogul integrations working on one API key.",
+        arguments=arguments,
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
+    # -v is accepted before or after the command; SUPPRESS keeps the
+    # command's default from overwriting a -v given before it.
+    verbose = _Parser(add_help=False, arguments=arguments)
+    verbose.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log each request to stderr",
+    )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log each request to stderr"
     )
-    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        title="commands",
+        required=True,
+        metavar="COMMAND",
+        parser_class=_Parser,
+    )
 
     ping = commands.add_parser(
         "ping",
+        parents=[verbose],
+        arguments=arguments,
         help="ping the API with the key from the environment",
         description=(
             "Ping the API. The key comes from CHARTMOGUL_API_KEY, or the legacy "
@@ -90,9 +132,15 @@ def _build_parser() -> argparse.ArgumentParser:
             "on the command line, where the process list would show it."
         ),
     )
-    ping.add_argument("--base-url", default=DEFAULT_BASE_URL, help="the API's root URL")
     ping.add_argument(
-        "--ca-bundle", help="PEM file of CAs to trust (e.g. the sandbox's)"
+        "--base-url",
+        help="the API's root URL (default: $CHARTMOGUL_BASE_URL, else "
+        f"{DEFAULT_BASE_URL})",
+    )
+    ping.add_argument(
+        "--ca-bundle",
+        help="PEM file of CAs to trust, e.g. the sandbox's (default: "
+        "$CHARTMOGUL_CA_BUNDLE, else the system's)",
     )
     ping.add_argument(
         "--timeout", type=float, default=None, help="seconds to connect and to read"
@@ -106,15 +154,26 @@ def _build_parser() -> argparse.ArgumentParser:
     ping.set_defaults(command=_ping)
 
     demo = commands.add_parser(
-        "demo", help="show the legacy constructor working against a local sandbox"
+        "demo",
+        parents=[verbose],
+        arguments=arguments,
+        help="show the legacy constructor working against a local sandbox",
     )
     demo.set_defaults(command=_demo)
 
     sandbox = commands.add_parser(
-        "sandbox", help="serve a local HTTPS stand-in for the API until Ctrl-C"
+        "sandbox",
+        parents=[verbose],
+        arguments=arguments,
+        help="serve a local HTTPS stand-in for the API until Ctrl-C",
+        description=(
+            "Serve a local HTTPS stand-in for the API until Ctrl-C or SIGTERM. "
+            "stdout gets shell export lines (key, URL, CA file) for "
+            "`chartmogul-compat ping` or Config.from_env(); stderr gets the rest."
+        ),
     )
     sandbox.add_argument(
-        "--port", type=int, default=0, help="port (default: any free one)"
+        "--port", type=_port, default=0, help="port (default: any free one)"
     )
     sandbox.set_defaults(command=_sandbox)
     return parser
@@ -140,6 +199,11 @@ def _ping(args: argparse.Namespace) -> int:
                 EXIT_AUTH,
                 f"authentication failed ({error}); check the API key "
                 "(ChartMogul: Profile > API keys)",
+            )
+        except TLSError as error:
+            return _fail(
+                EXIT_NETWORK,
+                f"network error: {error} (on the command line: --ca-bundle PATH)",
             )
         except TransportError as error:
             return _fail(EXIT_NETWORK, f"network error: {error}")
@@ -188,22 +252,41 @@ def _sandbox(args: argparse.Namespace) -> int:
     if sandbox_class is None:
         return EXIT_CONFIG
 
+    import signal
     import threading
 
-    with sandbox_class(port=args.port) as sandbox:
-        # The key is one the sandbox made up and accepts nowhere else, so it
-        # is printed: tests need it.
-        print(f"ChartMogul sandbox at {sandbox.base_url} (Ctrl-C to stop)")
-        print(f"export CHARTMOGUL_API_KEY={sandbox.api_key}")
-        print(f"export CHARTMOGUL_SANDBOX_URL={sandbox.base_url}")
-        print(f"export CHARTMOGUL_SANDBOX_CA={sandbox.ca_bundle}")
-        print(
-            f"then: {_PROG} ping --base-url $CHARTMOGUL_SANDBOX_URL "
-            "--ca-bundle $CHARTMOGUL_SANDBOX_CA",
-            flush=True,
-        )
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+    stop = threading.Event()
+    # SIGTERM (a CI job ending, `kill`) stops it as cleanly as Ctrl-C, so the
+    # throwaway CA's folder is removed either way.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    try:
+        sandbox = sandbox_class(port=args.port)
+        try:
+            sandbox.start()
+        except OSError as error:
+            return _fail(
+                EXIT_CONFIG,
+                f"cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}",
+            )
+
+        with sandbox:
+            # The key is one the sandbox made up and accepts nowhere else, so
+            # it is printed: clients need it.
+            print(f"export CHARTMOGUL_API_KEY={sandbox.api_key}")
+            print(f"export CHARTMOGUL_BASE_URL={sandbox.base_url}")
+            print(f"export CHARTMOGUL_CA_BUNDLE={sandbox.ca_bundle}", flush=True)
+            print(
+                f"ChartMogul sandbox at {sandbox.base_url} (Ctrl-C to stop); with "
+                f"the lines above exported, `{_PROG} ping` pings it",
+                file=sys.stderr,
+                flush=True,
+            )
+            with contextlib.suppress(KeyboardInterrupt):
+                # A timed wait, so that signal handlers run promptly.
+                while not stop.wait(0.2):
+                    pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return EXIT_OK
 
 
@@ -215,6 +298,17 @@ def _import_sandbox() -> type[Sandbox] | None:
         _fail(EXIT_CONFIG, str(error))
         return None
     return Sandbox
+
+
+def _port(text: str) -> int:
+    """argparse type: a TCP port number, 0 meaning any free one."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("must be from 0 to 65535")
+    return port
 
 
 def _fail(code: int, message: str) -> int:

@@ -59,6 +59,8 @@ _MODERN_ORDER: Final = ("api_key", "request_timeout", "max_retries", "backoff_fa
 _ENV_API_KEY: Final = "CHARTMOGUL_API_KEY"
 _ENV_ACCOUNT_TOKEN: Final = "CHARTMOGUL_ACCOUNT_TOKEN"
 _ENV_SECRET_KEY: Final = "CHARTMOGUL_SECRET_KEY"
+_ENV_BASE_URL: Final = "CHARTMOGUL_BASE_URL"
+_ENV_CA_BUNDLE: Final = "CHARTMOGUL_CA_BUNDLE"
 
 
 class _Unset:
@@ -194,6 +196,14 @@ class Config:
         retry_budget: object,
     ) -> None:
         """Validate and store every setting; shared by all constructors."""
+        try:
+            self.api_key  # noqa: B018 - unset until the first _setup
+        except AttributeError:
+            pass
+        else:
+            # Calling __init__ again would swap the key under a live pool.
+            raise TypeError("Config is immutable; build a new Config instead")
+
         set_ = object.__setattr__
         set_(self, "api_key", api_key)
         set_(self, "timeout", _check_timeout(request_timeout))
@@ -214,22 +224,30 @@ class Config:
         request_timeout: Timeout = None,
         max_retries: int = 20,
         backoff_factor: float = 2,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         ca_bundle: str | os.PathLike[str] | None = None,
         retry_budget: float = DEFAULT_RETRY_BUDGET,
     ) -> Self:
         """Build a Config from environment variables.
 
-        Precedence: ``CHARTMOGUL_API_KEY`` when set and not empty; then the
+        The key: ``CHARTMOGUL_API_KEY`` when set and not empty; else the
         legacy pair ``CHARTMOGUL_ACCOUNT_TOKEN`` / ``CHARTMOGUL_SECRET_KEY``,
         collapsed by the same rules as the legacy constructor and with the
         same warning. When the modern variable is set, legacy ones that are
         set too are ignored, with a warning saying so.
 
+        ``base_url`` and ``ca_bundle``, when not given, come from
+        ``CHARTMOGUL_BASE_URL`` and ``CHARTMOGUL_CA_BUNDLE`` (which the
+        sandbox command prints), else their `Config` defaults.
+
         :param environ: the mapping to read instead of ``os.environ``.
         :raises ConfigurationError: when none of them holds a key.
         """
         env = os.environ if environ is None else environ
+        if base_url is None:
+            base_url = env.get(_ENV_BASE_URL) or DEFAULT_BASE_URL
+        if ca_bundle is None:
+            ca_bundle = env.get(_ENV_CA_BUNDLE) or None
         api_key = env.get(_ENV_API_KEY, "")
         account_token = env.get(_ENV_ACCOUNT_TOKEN, "")
         secret_key = env.get(_ENV_SECRET_KEY, "")
@@ -399,7 +417,13 @@ def _bind_arguments(
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # Any real number (int, float, Fraction, NumPy scalars, and Decimal, which
+    # is not registered as Real), but not bool: Config(key, True) is a
+    # mistake, not a one-second timeout.
+    from decimal import Decimal
+    from numbers import Real
+
+    return not isinstance(value, bool) and isinstance(value, (Real, Decimal))
 
 
 def _check_seconds(value: object, parameter: str) -> float:
@@ -414,10 +438,13 @@ def _check_seconds(value: object, parameter: str) -> float:
 
 
 def _check_count(value: object, parameter: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
+    from numbers import Integral
+
+    if isinstance(value, bool) or not isinstance(value, Integral):
         raise ConfigurationError(
             f"{parameter} must be an int, not {type(value).__name__}"
         )
+    value = int(value)
     if value < 0:
         raise ConfigurationError(f"{parameter} must be >= 0 (0 turns retries off)")
     return value
@@ -447,10 +474,9 @@ def _check_timeout(value: object) -> tuple[float, float]:
 
 
 def _check_positive(value: object, parameter: str) -> float:
-    seconds = _check_seconds(value, parameter)
-    if seconds == 0:
+    if _is_number(value) and value <= 0:  # type: ignore[operator]
         raise ConfigurationError(f"{parameter} must be more than 0 seconds")
-    return seconds
+    return _check_seconds(value, parameter)
 
 
 def _check_base_url(value: object) -> str:
@@ -474,6 +500,10 @@ def _check_base_url(value: object) -> str:
         )
     if not parts.hostname:
         raise ConfigurationError("base_url has no host name")
+    if not _is_valid_host(parts.hostname):
+        raise ConfigurationError(
+            "base_url has a malformed host name (an empty or overlong label)"
+        )
     if parts.username is not None or parts.password is not None:
         raise ConfigurationError(
             "base_url must not contain user information; pass the key as api_key"
@@ -489,6 +519,24 @@ def _check_base_url(value: object) -> str:
             "(config.uri)"
         )
     return f"https://{parts.netloc}{path}"
+
+
+def _is_valid_host(host: str) -> bool:
+    """Whether ``host`` is an IP address or a name DNS could look up."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return True
+
+    try:
+        host.encode("idna")  # refuses empty and overlong labels
+    except UnicodeError:
+        return False
+    return True
 
 
 def _check_ca_bundle(value: object) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._errors import ConfigurationError
 from ._warnings import (
     LEGACY_CONSTRUCTOR_MESSAGE,
+    LEGACY_SECRET_ONLY_MESSAGE,
     SECRET_MISMATCH_MESSAGE,
     LegacyCredentialsWarning,
     SecretKeyMismatchWarning,
@@ -126,7 +127,7 @@ def collapse_legacy(
     if token is None:
         api_key = validate_key(secret, secret_parameter)
         return LegacyCollapse(
-            api_key, LegacyCredentialsWarning, LEGACY_CONSTRUCTOR_MESSAGE
+            api_key, LegacyCredentialsWarning, LEGACY_SECRET_ONLY_MESSAGE
         )
 
     api_key = validate_key(token, token_parameter)

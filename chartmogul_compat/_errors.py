@@ -159,6 +159,12 @@ class NotFoundError(APIError):
 class RateLimitError(APIError):
     """429: too many requests; ``retry_after`` says how long to wait."""
 
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.retry_after is None:
+            return text
+        return f"{text} (the server asks to wait {self.retry_after:g} s)"
+
 
 class ServerError(APIError):
     """5xx (and Cloudflare's 520 and 524): the API failed to answer."""
@@ -244,7 +250,7 @@ def _parse_error_body(body: bytes) -> tuple[int | str | None, str | None]:
 
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return None, _summarise_text(text)
 
     if not isinstance(document, dict):

@@ -36,11 +36,18 @@ class Promise(Generic[T]):
 
     @classmethod
     def attempt(cls, function: Callable[[], T]) -> Promise[T]:
-        """Call ``function`` now; fulfil with its result or reject with its error."""
+        """Call ``function`` now; fulfil with its result or reject with its error.
+
+        A result that is itself a `Promise` is returned as it is, so chains
+        flatten as the official library's promises do.
+        """
         try:
-            return cls(function())
+            result = function()
         except Exception as error:
             return cls(None, error)
+        if isinstance(result, Promise):
+            return result
+        return cls(result)
 
     @property
     def is_fulfilled(self) -> bool:

@@ -76,7 +76,9 @@ class RetryPolicy:
         if retry_after is not None:
             wait = retry_after
         else:
-            backoff = min(MAX_BACKOFF, self.backoff_factor * 2**retries_done)
+            # The exponent is capped: past 2**32 the wait is MAX_BACKOFF anyway,
+            # and a float overflows near 2**1024.
+            backoff = min(MAX_BACKOFF, self.backoff_factor * 2 ** min(retries_done, 32))
             wait = backoff * (0.5 + self._next_random() / 2)
 
         if elapsed + wait > self.budget:
@@ -112,7 +114,8 @@ def parse_retry_after(
         return None
     value = value.strip()
 
-    if value.isdigit():
+    # isdigit() alone would accept "²", which float() refuses.
+    if value.isascii() and value.isdigit():
         return float(value)
 
     from email.utils import parsedate_to_datetime  # deferred: rare, and slow

@@ -12,16 +12,20 @@ interleave both processes' bytes.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 import re
+import socket
 import threading
 import time
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 import requests.auth
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from ._errors import (
@@ -37,7 +41,7 @@ from ._retry import IDEMPOTENT_METHODS, RETRY_STATUSES, RetryPolicy, parse_retry
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
     from ._config import Config
 
@@ -98,24 +102,30 @@ class Transport:
         if session is not None and self._pid == os.getpid():
             return session
 
-        if self._pid != os.getpid():
-            # A forked child: the parent's lock may have been held at the
-            # fork, and its sockets belong to the parent. Leave both unclosed
-            # (closing could disturb the parent's TLS sessions) and start anew.
-            self._lock = threading.Lock()
-            self._session = None
-            self._pid = os.getpid()
-
+        self._forget_parent()
         with self._lock:
             if self._session is None:
                 self._session = _new_session(self._auth)
             return self._session
 
+    def _forget_parent(self) -> None:
+        """In a forked child, drop what belongs to the parent process.
+
+        The parent's lock may have been held at the fork, and its pooled
+        sockets are the parent's: they are left unclosed (closing could
+        disturb the parent's TLS sessions) and forgotten.
+        """
+        if self._pid != os.getpid():
+            self._lock = threading.Lock()
+            self._session = None
+            self._pid = os.getpid()
+
     def close(self) -> None:
         """Close the pooled connections; the next request opens a new pool."""
+        self._forget_parent()
         with self._lock:
             session, self._session = self._session, None
-        if session is not None and self._pid == os.getpid():
+        if session is not None:
             session.close()
 
     def request_json(
@@ -131,8 +141,8 @@ class Transport:
         ``parse`` raises `ValueError` for a body that is JSON but not the
         expected shape; that becomes an `InvalidResponseError` with the body.
 
-        Retries idempotent requests on `RETRY_STATUSES` and on connection
-        failures, as the `RetryPolicy` allows.
+        Retries idempotent requests on `RETRY_STATUSES`, failed connections
+        and timeouts, as the `RetryPolicy` allows.
 
         :raises APIError: the matching subclass for an error status, or
             `InvalidResponseError` for a success that is not JSON.
@@ -142,28 +152,19 @@ class Transport:
         path = self._path_prefix + path  # what the log lines show
         retry = self._retry
         may_retry = method in IDEMPOTENT_METHODS
-        session = self._get_session()
         started = retry.clock()
         retries = 0
 
         while True:
             attempt_started = time.perf_counter()
             try:
-                response = session.request(
-                    method,
-                    url,
-                    params=params,
-                    timeout=self._timeout,
-                    verify=self._verify,
-                    # A redirect could carry the Authorization header to
-                    # another host or to plain HTTP; the API never redirects.
-                    allow_redirects=False,
-                )
-            except requests.RequestException as exc:
+                response, body = self._send(method, url, params)
+            except _SEND_ERRORS as exc:
                 error = _transport_error(exc, url, self._timeout)
-                wait = (
-                    retry.delay(retries, retry.clock() - started) if may_retry else None
-                )
+                _scrub(exc)
+                wait = None
+                if may_retry and isinstance(error, _RETRYABLE_ERRORS):
+                    wait = retry.delay(retries, retry.clock() - started)
                 if wait is None:
                     log.debug(
                         "%s %s failed: %s (retries: %d)", method, path, error, retries
@@ -183,7 +184,7 @@ class Transport:
                 retries,
             )
             if status < 300:
-                return _decode_json(response, url, parse)
+                return _decode_json(status, body, url, parse)
 
             retry_after = parse_retry_after(response.headers)
             if may_retry and status in RETRY_STATUSES:
@@ -192,7 +193,48 @@ class Transport:
                     retries = self._wait(method, path, f"HTTP {status}", wait, retries)
                     continue
 
-            raise _status_error(response, url, retry_after)
+            raise _status_error(response, body, url, retry_after)
+
+    def _send(
+        self, method: str, url: str, params: Mapping[str, Any] | None
+    ) -> tuple[requests.Response, bytes]:
+        """One attempt: the response, and its whole body."""
+        # Fetched per attempt, so a retry after close() uses the new pool.
+        session = self._get_session()
+        response = session.request(
+            method,
+            url,
+            params=params,
+            timeout=self._timeout,
+            verify=self._verify,
+            # A redirect could carry the Authorization header to another host
+            # or to plain HTTP; the API never redirects.
+            allow_redirects=False,
+            stream=True,
+        )
+
+        # requests' read timeout bounds each socket read, not the body: a
+        # server trickling a byte at a time could hold the call for ever. So
+        # the body has a deadline, the read timeout again, checked after each
+        # read; a trickle is cut off within about twice the read timeout.
+        deadline = time.monotonic() + self._timeout[1]
+        chunks = []
+        try:
+            for chunk in _body_reads(response):
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _BodyTimeout(response=response)
+            # Read to the end: close() below returns the connection to the
+            # pool instead of closing it.
+            response._content_consumed = True  # type: ignore[attr-defined]
+        finally:
+            response.close()
+
+        body = b"".join(chunks)
+        # For code that reads `err.__cause__.response.content`, as it could
+        # with the official library.
+        response._content = body
+        return response, body
 
     def _wait(
         self, method: str, path: str, reason: str, wait: float, retries: int
@@ -208,6 +250,40 @@ class Transport:
         )
         self._retry.sleep(wait)
         return retries + 1
+
+
+# Large enough that an API answer is one read; the API's bodies are small.
+_CHUNK_SIZE = 64 * 1024
+
+# What one attempt can raise besides answering. requests wraps most urllib3
+# errors, but not all (a malformed host name raises LocationParseError), and
+# an unreadable CA bundle is a plain OSError.
+_SEND_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+
+# Failures that may pass: a refused or dropped connection, a timeout. TLS
+# failures and malformed URLs would fail the same way again.
+_RETRYABLE_ERRORS = (ConnectError, RequestTimeout)
+
+
+class _BodyTimeout(requests.exceptions.ReadTimeout):
+    """The body took longer than the read timeout to arrive in full."""
+
+
+def _body_reads(response: requests.Response) -> Iterator[bytes]:
+    """The body, piece by piece, each piece as soon as it arrives."""
+    read1 = getattr(response.raw, "read1", None)
+    if read1 is None:
+        # urllib3 1.x has no read1: each read waits for a full chunk, so a
+        # trickled body is only cut off once it ends. Remove this branch when
+        # requests requires urllib3 2.
+        yield from response.iter_content(_CHUNK_SIZE)
+        return
+
+    while True:
+        chunk = read1(_CHUNK_SIZE)
+        if not chunk:
+            return
+        yield chunk
 
 
 class _HeaderAuth(requests.auth.AuthBase):
@@ -244,39 +320,74 @@ def _new_session(auth: _HeaderAuth) -> requests.Session:
     return session
 
 
-def _decode_json(response: requests.Response, url: str, parse: Callable[[Any], T]) -> T:
+def _decode_json(status: int, body: bytes, url: str, parse: Callable[[Any], T]) -> T:
     try:
-        document = response.json()
-    except ValueError:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
         message = "the API answered with a body that is not JSON"
     else:
         try:
             return parse(document)
         except ValueError as exc:
             message = str(exc)
-    raise InvalidResponseError(
-        response.content, status_code=response.status_code, message=message, url=url
-    )
+    raise InvalidResponseError(body, status_code=status, message=message, url=url)
 
 
 def _status_error(
-    response: requests.Response, url: str, retry_after: float | None
+    response: requests.Response, body: bytes, url: str, retry_after: float | None
 ) -> APIError:
-    error = error_for_status(
-        response.status_code, response.content, url=url, retry_after=retry_after
-    )
-    if 300 <= response.status_code < 400:
+    status = response.status_code
+    error = error_for_status(status, body, url=url, retry_after=retry_after)
+    if 300 <= status < 400:
         error.message = (
-            f"the API answered with a redirect ({response.status_code}) to "
+            f"the API answered with a redirect ({status}) to "
             f"{_origin(response.headers.get('Location', ''))}, which is not "
             "followed so that the API key stays with base_url; check base_url"
         )
 
     # Chained from requests' own error, as the official library raises it, so
-    # code reading ``err.__cause__.response`` keeps working.
-    cause = requests.HTTPError(f"{response.status_code} for {url}", response=response)
-    error.__cause__ = cause
+    # code reading ``err.__cause__.response`` keeps working; the request it
+    # holds no longer shows the key.
+    if response.request is not None:
+        _redact(response.request.headers)
+    error.__cause__ = requests.HTTPError(f"{status} for {url}", response=response)
     return error
+
+
+def _redact(headers: MutableMapping[str, str]) -> None:
+    if "Authorization" in headers:
+        headers["Authorization"] = "[secure]"
+
+
+def _scrub(exc: BaseException) -> None:
+    """Make a failed attempt's exceptions safe to keep as a cause.
+
+    They hold the prepared request, whose headers carry the key, and
+    tracebacks through requests and urllib3 whose frames hold those headers
+    as locals (shown by ``traceback`` with ``capture_locals`` and by error
+    trackers). The messages, which hold neither, are kept.
+    """
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+
+        current.__traceback__ = None
+        request = getattr(current, "request", None)
+        headers = getattr(request, "headers", None)
+        if isinstance(headers, MutableMapping):
+            _redact(headers)
+
+        linked = [
+            current.__cause__,
+            current.__context__,
+            getattr(current, "reason", None),
+        ]
+        linked.extend(current.args)
+        pending.extend(item for item in linked if isinstance(item, BaseException))
 
 
 def _origin(url: str) -> str:
@@ -292,23 +403,34 @@ def _origin(url: str) -> str:
 
 
 def _transport_error(
-    exc: requests.RequestException, url: str, timeout: tuple[float, float]
+    exc: BaseException, url: str, timeout: tuple[float, float]
 ) -> TransportError:
     """A TransportError that says what failed, without requests' noise."""
     target = url.split("/v1/", 1)[0] if "/v1/" in url else url
-    reason = _innermost_reason(exc)
+    innermost = _innermost(exc)
+    reason = _describe(innermost)
 
     if isinstance(exc, requests.exceptions.SSLError):
         return TLSError(
             f"TLS with {target} failed: {reason}. If the server uses a private CA "
-            "(the sandbox, a proxy), pass ca_bundle=PATH",
+            "(the sandbox, a proxy), give its PEM file as ca_bundle",
+            url=url,
+        )
+    if isinstance(exc, _BodyTimeout):
+        return RequestTimeout(
+            f"{target} did not finish its answer within {timeout[1]:g} s "
+            "(read timeout)",
             url=url,
         )
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return RequestTimeout(
             f"connecting to {target} timed out after {timeout[0]:g} s", url=url
         )
-    if isinstance(exc, requests.exceptions.Timeout):
+    if isinstance(exc, (requests.exceptions.Timeout, *_TIMEOUTS)) or (
+        # A stall while the body is read comes wrapped as a connection error.
+        isinstance(exc, requests.exceptions.ConnectionError)
+        and isinstance(innermost, _TIMEOUTS)
+    ):
         return RequestTimeout(
             f"{target} sent no answer within {timeout[1]:g} s (read timeout)", url=url
         )
@@ -319,18 +441,34 @@ def _transport_error(
             f"(HTTPS_PROXY): {reason}",
             url=url,
         )
-    if isinstance(exc, requests.exceptions.ConnectionError):
+    if isinstance(
+        exc, (requests.exceptions.ConnectionError, urllib3.exceptions.ProtocolError)
+    ):
         return ConnectError(f"could not reach {target}: {reason}", url=url)
-    return TransportError(f"the request to {target} failed: {reason}", url=url)
+    if isinstance(exc, requests.RequestException) or not isinstance(exc, OSError):
+        return TransportError(f"the request to {target} failed: {reason}", url=url)
+
+    # A plain OSError: in practice a CA bundle file that cannot be read, such
+    # as a REQUESTS_CA_BUNDLE left pointing at a deleted file.
+    return TLSError(
+        f"TLS with {target} could not start: {reason}. Check ca_bundle and the "
+        "REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE variables",
+        url=url,
+    )
 
 
-def _innermost_reason(exc: BaseException) -> str:
-    """The most specific description in a chain of wrapped exceptions.
+# Not urllib3's TimeoutError: its NewConnectionError ("Connection refused")
+# descends from ConnectTimeoutError for historical reasons.
+_TIMEOUTS = (TimeoutError, socket.timeout, urllib3.exceptions.ReadTimeoutError)
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    """The most specific exception in a chain of wrapped ones.
 
     requests wraps urllib3, which wraps the socket error; the innermost says
     what happened ("Connection refused") without the layers' boilerplate.
     """
-    current: BaseException = exc
+    current = exc
     seen = set()
     while id(current) not in seen:
         seen.add(id(current))
@@ -343,8 +481,11 @@ def _innermost_reason(exc: BaseException) -> str:
             current = nested[-1]
             continue
         break
+    return current
 
-    text = str(current) or type(current).__name__
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
     # urllib3 starts with the connection's repr: "HTTPSConnection(host=...,
     # port=...): Failed to establish...". The sentence after it is the news.
     return _CONNECTION_PREFIX.sub("", text)

@@ -6,7 +6,7 @@ Faults queued with `Sandbox.inject` make the next requests misbehave the ways
 the real API and its load balancer do::
 
     with Sandbox() as sandbox:
-        sandbox.inject(RateLimited(retry_after="0"), ServerError(502))
+        sandbox.inject(RateLimited(retry_after="0"), ServerFailure(502))
         config = sandbox.config()
         ...
 
@@ -58,8 +58,9 @@ __all__ = [
     "RecordedRequest",
     "Respond",
     "Sandbox",
-    "ServerError",
+    "ServerFailure",
     "Slow",
+    "Trickle",
 ]
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ class RecordedRequest:
 
     ``path`` includes the query string. ``headers`` has lower-cased names and
     values exactly as sent; a repeated header's values are joined with ``", "``.
+    The repr hides the ``authorization`` value: it is a key in base64.
     """
 
     __slots__ = ("body", "headers", "method", "path")
@@ -101,12 +103,24 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
 
+    def __repr__(self) -> str:
+        shown = {
+            name: "[secure]" if name == "authorization" else value
+            for name, value in self.headers.items()
+        }
+        return (
+            f"RecordedRequest(method={self.method!r}, path={self.path!r}, "
+            f"headers={shown!r}, body={self.body!r})"
+        )
+
 
 @dataclass(frozen=True)
 class _Reply:
     status: int
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    # Seconds between body bytes; 0 sends the body at once.
+    byte_interval: float = 0.0
 
 
 def _json_reply(status: int, payload: object, *headers: tuple[str, str]) -> _Reply:
@@ -143,7 +157,7 @@ class RateLimited(Fault):
 
 
 @dataclass(frozen=True)
-class ServerError(Fault):
+class ServerFailure(Fault):
     """Answer a 5xx with a non-JSON body, as the API's load balancer does."""
 
     status: int = 500
@@ -164,6 +178,20 @@ class Slow(Fault):
         if stopping.wait(self.seconds):
             return None
         return normal
+
+
+@dataclass(frozen=True)
+class Trickle(Fault):
+    """Send the normal headers at once, then the body one byte per ``interval``.
+
+    Each byte arrives well within a client's read timeout, so only a deadline
+    on the whole body stops the wait.
+    """
+
+    interval: float
+
+    def _reply(self, normal: _Reply, stopping: threading.Event) -> _Reply:
+        return _Reply(normal.status, normal.body, normal.headers, self.interval)
 
 
 @dataclass(frozen=True)
@@ -290,8 +318,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
 
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if not reply.byte_interval:
             self.wfile.write(reply.body)
+            return
+
+        for index in range(len(reply.body)):
+            self.wfile.write(reply.body[index : index + 1])
+            self.wfile.flush()
+            if self.server.stopping.wait(reply.byte_interval):
+                self.close_connection = True
+                return
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
 

@@ -21,7 +21,7 @@ from chartmogul_compat._cli import (
     EXIT_USAGE,
     main,
 )
-from chartmogul_compat.sandbox import Sandbox, ServerError
+from chartmogul_compat.sandbox import Sandbox, ServerFailure
 
 WRONG_KEY = "cm_wrong_0123456789abcdef"
 
@@ -142,10 +142,14 @@ def test_ping_with_an_untrusted_certificate_is_a_network_failure(
     assert result.stderr.startswith(
         f"chartmogul-compat: network error: TLS with {sandbox.base_url} failed: "
     )
+    assert result.stderr.endswith(
+        "give its PEM file as ca_bundle (on the command line: --ca-bundle PATH)\n"
+    )
+    assert len(sandbox.requests) == 0
 
 
 def test_ping_with_a_server_error_is_an_api_error(sandbox: Sandbox) -> None:
-    sandbox.inject(ServerError(500))
+    sandbox.inject(ServerFailure(500))
     result = _run(
         *_ping_args(sandbox),
         "--max-retries",
@@ -162,7 +166,8 @@ def test_ping_with_a_server_error_is_an_api_error(sandbox: Sandbox) -> None:
 def test_ping_takes_no_key_option() -> None:
     result = _run("ping", "--api-key", WRONG_KEY)
     assert result.returncode == EXIT_USAGE
-    assert "unrecognized arguments: --api-key" in result.stderr
+    assert "unrecognized arguments: --api-key ****cdef" in result.stderr
+    assert WRONG_KEY not in result.stderr
 
 
 def test_demo_shows_the_warning_the_pong_and_the_401() -> None:
@@ -194,7 +199,9 @@ def test_version_and_usage() -> None:
         f"chartmogul-compat {__version__}\n",
     )
     assert _run().returncode == EXIT_USAGE
-    assert _run("no-such-command").returncode == EXIT_USAGE
+    unknown = _run("no-such-command")
+    assert unknown.returncode == EXIT_USAGE
+    assert unknown.stderr.startswith("chartmogul-compat: error: argument COMMAND: ")
 
 
 def test_verbose_logs_the_request_without_the_key(sandbox: Sandbox) -> None:
@@ -222,44 +229,112 @@ def _read_line(stream: IO[str]) -> str:
     return line.rstrip("\n")
 
 
-def test_sandbox_command_serves_until_interrupted() -> None:
+def _start_sandbox_command(*args: str) -> subprocess.Popen[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("CHARTMOGUL_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chartmogul_compat", "sandbox"],
+    return subprocess.Popen(
+        [sys.executable, "-m", "chartmogul_compat", "sandbox", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=base,
     )
+
+
+def _stop(process: subprocess.Popen[str], signum: int) -> tuple[int, str]:
+    process.send_signal(signum)
+    returncode = process.wait(timeout=10)
+    assert process.stderr is not None
+    stderr = process.stderr.read()
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+    return returncode, stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["int", "term"])
+def test_sandbox_command_serves_until_stopped_and_cleans_up(signum: int) -> None:
+    process = _start_sandbox_command()
     try:
         assert process.stdout is not None
-        banner = _read_line(process.stdout)
         exports = dict(
             _read_line(process.stdout).removeprefix("export ").split("=", 1)
             for _ in range(3)
         )
-        hint = _read_line(process.stdout)
-
-        url = exports["CHARTMOGUL_SANDBOX_URL"]
-        assert banner == f"ChartMogul sandbox at {url} (Ctrl-C to stop)"
-        assert hint.startswith("then: chartmogul-compat ping --base-url")
-
-        pinged = _run(
-            "ping",
-            "--base-url",
-            url,
-            "--ca-bundle",
-            exports["CHARTMOGUL_SANDBOX_CA"],
-            env={"CHARTMOGUL_API_KEY": exports["CHARTMOGUL_API_KEY"]},
-        )
-        assert (pinged.returncode, pinged.stdout) == (0, "pong!\n")
+        assert sorted(exports) == [
+            "CHARTMOGUL_API_KEY",
+            "CHARTMOGUL_BASE_URL",
+            "CHARTMOGUL_CA_BUNDLE",
+        ]
+        # Exported as printed, they are all `ping` needs.
+        pinged = _run("ping", env=exports)
+        assert (pinged.returncode, pinged.stdout, pinged.stderr) == (0, "pong!\n", "")
     finally:
-        process.send_signal(signal.SIGINT)
-        returncode = process.wait(timeout=10)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+        returncode, stderr = _stop(process, signum)
+
+    url = exports["CHARTMOGUL_BASE_URL"]
     assert returncode == EXIT_OK
+    assert stderr == (
+        f"ChartMogul sandbox at {url} (Ctrl-C to stop); with the lines above "
+        "exported, `chartmogul-compat ping` pings it\n"
+    )
+    assert not os.path.exists(exports["CHARTMOGUL_CA_BUNDLE"])
+
+
+def test_sandbox_command_on_a_busy_port_is_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = _run("sandbox", "--port", str(port))
+    assert result.returncode == EXIT_CONFIG
+    assert result.stderr == (
+        f"chartmogul-compat: cannot listen on 127.0.0.1:{port}: Address already in "
+        "use\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "port", ["99999", "-1", "http"], ids=["high", "negative", "word"]
+)
+def test_sandbox_command_rejects_a_bad_port(port: str) -> None:
+    result = _run("sandbox", "--port", port)
+    assert result.returncode == EXIT_USAGE
+    assert result.stderr.startswith("chartmogul-compat: error: argument --port: must ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_usage_errors_never_echo_a_pasted_key() -> None:
+    key = "cm_live_5f0c2b9e8d7a41c3"
+    result = _run("ping", "--key", key)
+    assert result.returncode == EXIT_USAGE
+    assert result.stderr == (
+        "chartmogul-compat: error: unrecognized arguments: --key ****41c3 (see "
+        "chartmogul-compat --help)\n"
+    )
+
+
+def test_verbose_works_after_the_command_and_logs_only_the_package(
+    sandbox: Sandbox,
+) -> None:
+    result = _run(
+        *_ping_args(sandbox), "-v", env={"CHARTMOGUL_API_KEY": sandbox.api_key}
+    )
+    assert result.returncode == EXIT_OK
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("chartmogul_compat: GET /v1/ping -> 200 in ")
+
+
+def test_ping_reads_base_url_and_ca_bundle_from_the_environment(
+    sandbox: Sandbox,
+) -> None:
+    env = {
+        "CHARTMOGUL_API_KEY": sandbox.api_key,
+        "CHARTMOGUL_BASE_URL": sandbox.base_url,
+        "CHARTMOGUL_CA_BUNDLE": sandbox.ca_bundle,
+    }
+    result = _run("ping", env=env)
+    assert (result.returncode, result.stdout) == (0, "pong!\n")
 
 
 def test_main_returns_the_code_in_process(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import copy
 import inspect
-import os
 import pickle
+import subprocess
+import sys
 import warnings
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -284,7 +287,7 @@ def test_mixing_api_key_with_legacy_keywords_is_an_error(
             "Config(api_key) instead",
         ),
         ((KEY, 0), {}, "request_timeout must be more than 0 seconds"),
-        ((KEY, -1), {}, "request_timeout must be a finite number >= 0"),
+        ((KEY, -1), {}, "request_timeout must be more than 0 seconds"),
         (
             (KEY, True),
             {},
@@ -378,9 +381,28 @@ def test_bad_values_raise_configuration_error(
             "https://api.chartmogul.com:99999",
             "base_url is not a valid URL; use e.g. https://api.chartmogul.com",
         ),
+        (
+            "https://a..b",
+            "base_url has a malformed host name (an empty or overlong label)",
+        ),
+        (
+            "https://" + "a" * 64 + ".example",
+            "base_url has a malformed host name (an empty or overlong label)",
+        ),
         (b"https://api.chartmogul.com", "base_url must be a str, not bytes"),
     ],
-    ids=["http", "no-scheme", "no-host", "userinfo", "query", "v1", "port", "bytes"],
+    ids=[
+        "http",
+        "no-scheme",
+        "no-host",
+        "userinfo",
+        "query",
+        "v1",
+        "port",
+        "empty-label",
+        "long-label",
+        "bytes",
+    ],
 )
 def test_base_url_must_be_plain_https(base_url: Any, message: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
@@ -422,6 +444,25 @@ def test_repr_masks_the_key(render: Any) -> None:
         "Config(api_key='****41c3', base_url='https://api.chartmogul.com', "
         "request_timeout=None, max_retries=20, backoff_factor=2.0)"
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [(Decimal("2.5"), 2.5), (Fraction(1, 2), 0.5), (7, 7.0)],
+    ids=["decimal", "fraction", "int"],
+)
+def test_any_real_number_is_a_timeout(value: object, seconds: float) -> None:
+    config = Config(KEY, value, 3, value)
+    assert config.timeout == (seconds, seconds)
+    assert config.backoff_factor == seconds
+
+
+def test_calling_init_again_cannot_swap_the_key() -> None:
+    config = Config(KEY)
+    with pytest.raises(TypeError) as caught:
+        config.__init__(OTHER)  # type: ignore[misc]
+    assert str(caught.value) == "Config is immutable; build a new Config instead"
+    assert config.api_key == KEY
 
 
 def test_config_is_immutable() -> None:
@@ -528,7 +569,26 @@ def test_from_env_reads_os_environ_and_passes_settings(
     monkeypatch.setenv("CHARTMOGUL_API_KEY", KEY)
     config = Config.from_env(request_timeout=5, max_retries=1)
     assert (config.api_key, config.request_timeout, config.max_retries) == (KEY, 5, 1)
-    assert os.environ["CHARTMOGUL_API_KEY"] == KEY
+
+
+def test_from_env_reads_base_url_and_ca_bundle(tmp_path: Path) -> None:
+    pem = tmp_path / "ca.pem"
+    pem.write_text("placeholder")
+    environ = {
+        "CHARTMOGUL_API_KEY": KEY,
+        "CHARTMOGUL_BASE_URL": "https://127.0.0.1:8443",
+        "CHARTMOGUL_CA_BUNDLE": str(pem),
+    }
+    config = Config.from_env(environ)
+    assert (config.uri, config.ca_bundle) == ("https://127.0.0.1:8443/v1", str(pem))
+
+    # Arguments win over the environment.
+    chosen = Config.from_env(environ, base_url="https://api.example", ca_bundle=None)
+    assert chosen.uri == "https://api.example/v1"
+    assert chosen.ca_bundle == str(pem)  # None means "not given"
+    assert Config.from_env({"CHARTMOGUL_API_KEY": KEY}).uri == (
+        "https://api.chartmogul.com/v1"
+    )
 
 
 def test_from_env_signature_matches_the_constructor_settings() -> None:
@@ -542,3 +602,97 @@ def test_from_env_signature_matches_the_constructor_settings() -> None:
         "secret_key",
     }
     assert shared == set(from_env) - {"environ"}
+
+
+# --- the warning outside this process's usual import paths --------------------
+
+_LEGACY_MODULE = """
+import chartmogul_compat as cm
+
+def make():
+    return cm.Config("cm_live_5f0c2b9e8d7a41c3", "cm_live_5f0c2b9e8d7a41c3")
+"""
+
+
+def _run_legacy_module(
+    tmp_path: Path, sys_path_entry: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """Run a program whose imported module calls the legacy constructor.
+
+    The package directory goes on ``sys.path`` at run time, as an installed
+    package's does after start-up, where ``-W`` cannot see it.
+    """
+    (tmp_path / "legacy_module.py").write_text(_LEGACY_MODULE)
+    program = (
+        "import sys; "
+        f"sys.path[:0] = [{str(tmp_path)!r}, {sys_path_entry!r}]; "
+        "import legacy_module; legacy_module.make(); print('finished')"
+    )
+    return subprocess.run(
+        [sys.executable, "-I", *options, "-c", program],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+_PACKAGE_PARENT = str(Path(chartmogul_compat.__file__).resolve().parent.parent)
+
+
+def test_command_line_w_error_option_turns_the_warning_into_an_error(
+    tmp_path: Path,
+) -> None:
+    result = _run_legacy_module(
+        tmp_path,
+        _PACKAGE_PARENT,
+        "-W",
+        "error::chartmogul_compat.LegacyCredentialsWarning",
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "chartmogul_compat.LegacyCredentialsWarning: Config(account_token" in (
+        result.stderr
+    )
+
+
+def test_command_line_w_default_option_shows_the_warning_at_the_callers_line(
+    tmp_path: Path,
+) -> None:
+    result = _run_legacy_module(
+        tmp_path,
+        _PACKAGE_PARENT,
+        "-W",
+        "default::chartmogul_compat.LegacyCredentialsWarning",
+    )
+    assert result.returncode == 0
+    assert result.stdout == "finished\n"
+    assert f"{tmp_path / 'legacy_module.py'}:5: LegacyCredentialsWarning" in (
+        result.stderr
+    )
+
+
+def test_w_option_for_another_category_or_module_leaves_the_call_alone(
+    tmp_path: Path,
+) -> None:
+    result = _run_legacy_module(
+        tmp_path,
+        _PACKAGE_PARENT,
+        "-W",
+        "error::chartmogul_compat.SecretKeyMismatchWarning",
+        "-W",
+        "error::chartmogul_compat.LegacyCredentialsWarning:other_module",
+    )
+    assert (result.returncode, result.stdout) == (0, "finished\n")
+
+
+def test_warning_blames_the_caller_through_an_unnormalised_path(
+    tmp_path: Path,
+) -> None:
+    # "/x/../x/chartmogul_compat/_config.py" is still the package's own file.
+    parent = Path(_PACKAGE_PARENT)
+    detour = f"{parent}/../{parent.name}"
+    result = _run_legacy_module(tmp_path, detour, "-W", "always::DeprecationWarning")
+    assert result.returncode == 0
+    assert f"{tmp_path / 'legacy_module.py'}:5: LegacyCredentialsWarning" in (
+        result.stderr
+    )

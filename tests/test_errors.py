@@ -86,6 +86,16 @@ def test_api_error_str_and_repr_show_status_and_message_only() -> None:
     )
 
 
+def test_rate_limit_error_says_how_long_to_wait() -> None:
+    error = error_for_status(429, b'{"message":"slow down"}', retry_after=3600.0)
+    assert str(error) == "HTTP 429: slow down (the server asks to wait 3600 s)"
+
+
+def test_absurdly_nested_error_body_is_summarised_not_a_crash() -> None:
+    error = error_for_status(400, b"[" * 100_000)
+    assert error.message == "[" * 197 + "..."
+
+
 def test_api_error_long_messages_are_truncated() -> None:
     error = error_for_status(500, b"x" * 1000)
     assert error.message == "x" * 197 + "..."

@@ -10,7 +10,7 @@ import pickle
 import socket
 import traceback
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -21,7 +21,7 @@ from chartmogul_compat.sandbox import (
     RateLimited,
     Respond,
     Sandbox,
-    ServerError,
+    ServerFailure,
     Slow,
 )
 
@@ -52,9 +52,66 @@ def _assert_clean(text: str) -> None:
 
 
 def _render(error: BaseException) -> str:
+    """Every way an error gets printed, including with each frame's locals."""
     parts = [str(error), repr(error)]
     parts.extend(traceback.format_exception(type(error), error, error.__traceback__))
     return "\n".join(parts)
+
+
+def _caught(call: Callable[[], object]) -> BaseException:
+    """The exception ``call`` raises, with a traceback that starts here.
+
+    The test's own frame stays out of it: it holds the key it passed, as any
+    caller's frame does, which no library can hide.
+    """
+    try:
+        call()
+    except BaseException as error:  # handed back to the caller
+        return error
+    raise AssertionError("nothing was raised")
+
+
+def _render_with_locals(error: BaseException) -> str:
+    """What error trackers and ``pytest -l`` show: every frame's locals."""
+    rendered = traceback.TracebackException.from_exception(error, capture_locals=True)
+    return "".join(rendered.format())
+
+
+def test_tracebacks_with_locals_do_not_leak_the_key(leak_sandbox: Sandbox) -> None:
+    sandbox = leak_sandbox
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    configs = {
+        "unauthorized": cm.Config(
+            SECRET, base_url=sandbox.base_url, ca_bundle=sandbox.ca_bundle
+        ),
+        "timeout": cm.Config(
+            SENTINEL, 0.2, 0, base_url=sandbox.base_url, ca_bundle=sandbox.ca_bundle
+        ),
+        "tls": cm.Config(SENTINEL, base_url=sandbox.base_url),
+        "refused": cm.Config(
+            SENTINEL, base_url=f"https://127.0.0.1:{port}", max_retries=0
+        ),
+    }
+    expected = {
+        "unauthorized": cm.AuthenticationError,
+        "timeout": cm.RequestTimeout,
+        "tls": cm.TLSError,
+        "refused": cm.ConnectError,
+    }
+
+    for name, config in configs.items():
+        if name == "timeout":
+            sandbox.inject(Slow(2))
+        error = _caught(lambda config=config: cm.Ping.ping(config).get())  # type: ignore[misc]
+        assert type(error) is expected[name]
+        # The chained requests and urllib3 errors are there, tracebacks gone.
+        assert error.__cause__ is not None
+        rendered = _render_with_locals(error)
+        assert "The above exception was the direct cause" in rendered
+        _assert_clean(rendered)
+        config.close()
 
 
 def test_no_path_leaks_the_key(
@@ -94,7 +151,7 @@ def test_no_path_leaks_the_key(
     seen.append(repr(legacy._get_transport()._session.auth))  # type: ignore[union-attr]
 
     # Every fault, with retries on so the retry log lines run too.
-    sandbox.inject(RateLimited("0"), ServerError(503), DropConnection())
+    sandbox.inject(RateLimited("0"), ServerFailure(503), DropConnection())
     seen.append(repr(cm.Ping.ping(legacy).get()))
     for fault in (
         InvalidJSON(),
@@ -146,6 +203,8 @@ def test_no_path_leaks_the_key(
 
     for config in (legacy, wrong, slow, untrusted, closed):
         config.close()
+
+    seen.append(repr(sandbox.requests))
 
     seen.extend(record.getMessage() for record in caplog.records)
     captured = capsys.readouterr()

@@ -35,11 +35,15 @@ EXPECTED_PUBLIC_NAMES = [
 ]
 
 
-def test_all_lists_the_public_names_sorted() -> None:
+def test_all_lists_exactly_the_public_names() -> None:
     assert chartmogul_compat.__all__ == EXPECTED_PUBLIC_NAMES
-    assert sorted(chartmogul_compat.__all__) == sorted(EXPECTED_PUBLIC_NAMES)
     for name in chartmogul_compat.__all__:
         assert hasattr(chartmogul_compat, name)
+
+
+def test_public_classes_name_the_public_module() -> None:
+    assert chartmogul_compat.ConnectError.__module__ == "chartmogul_compat"
+    assert repr(chartmogul_compat.Config) == "<class 'chartmogul_compat.Config'>"
 
 
 def test_import_does_not_load_requests_or_logging() -> None:

@@ -74,3 +74,11 @@ def _interrupt() -> None:
 def test_repr_says_the_state() -> None:
     assert repr(Promise.resolve("pong!")) == "<Promise fulfilled: 'pong!'>"
     assert repr(Promise.reject(ValueError("k"))) == "<Promise rejected: ValueError>"
+
+
+def test_a_callback_returning_a_promise_is_flattened() -> None:
+    chained = Promise.resolve(1).then(lambda value: Promise.resolve(value + 1))
+    assert chained.get() == 2
+    failed = Promise.resolve(1).then(lambda value: Promise.reject(OSError("no")))
+    with pytest.raises(OSError, match=r"^no$"):
+        failed.get()

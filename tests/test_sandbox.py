@@ -30,8 +30,9 @@ from chartmogul_compat.sandbox import (
     RecordedRequest,
     Respond,
     Sandbox,
-    ServerError,
+    ServerFailure,
     Slow,
+    Trickle,
 )
 
 KEY = "cm_test_0123456789abcdef"
@@ -219,7 +220,7 @@ def test_routing_head_sends_no_body(sandbox: Sandbox) -> None:
             id="rate-limited-no-retry-after",
         ),
         pytest.param(
-            ServerError(),
+            ServerFailure(),
             500,
             {"content-type": "text/html"},
             b"<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n"
@@ -228,7 +229,7 @@ def test_routing_head_sends_no_body(sandbox: Sandbox) -> None:
             id="server-error",
         ),
         pytest.param(
-            ServerError(502, b"Bad Gateway", "text/plain"),
+            ServerFailure(502, b"Bad Gateway", "text/plain"),
             502,
             {"content-type": "text/plain", "content-length": "11"},
             b"Bad Gateway",
@@ -317,7 +318,7 @@ def test_fault_slow_delays_response(sandbox: Sandbox) -> None:
 
 
 def test_inject_consumes_faults_fifo_one_per_request(sandbox: Sandbox) -> None:
-    sandbox.inject(RateLimited(), ServerError(503))
+    sandbox.inject(RateLimited(), ServerFailure(503))
     sandbox.inject(Respond(418, b"teapot"))
 
     answers = [
@@ -339,10 +340,10 @@ def test_inject_rejects_non_fault(sandbox: Sandbox) -> None:
 
 
 def test_reset_forgets_faults_and_requests(sandbox: Sandbox) -> None:
-    sandbox.inject(ServerError())
+    sandbox.inject(ServerFailure())
     call(sandbox, path="/before-reset")
 
-    sandbox.inject(ServerError())
+    sandbox.inject(ServerFailure())
     sandbox.reset()
 
     assert sandbox.requests == []
@@ -457,8 +458,29 @@ def test_tls_certificate_covers_loopback_names(sandbox: Sandbox, hostname: str) 
 
 
 def test_tls_silent_client_does_not_stall_server(sandbox: Sandbox) -> None:
+    # The handshake timeout is 5 s: a handshake in the accept loop would hold
+    # this call that long behind the silent client.
     with socket.create_connection(address(sandbox), timeout=10):
+        started = time.monotonic()
         assert call(sandbox)[::2] == (200, PONG)
+        assert time.monotonic() - started < 2.5
+
+
+def test_trickle_sends_the_normal_answer_one_byte_at_a_time(sandbox: Sandbox) -> None:
+    sandbox.inject(Trickle(0.05))
+    started = time.monotonic()
+    assert call(sandbox)[::2] == (200, PONG)
+    assert time.monotonic() - started >= 0.05 * (len(PONG) - 1)
+
+
+def test_recorded_request_repr_hides_the_authorization_header(
+    sandbox: Sandbox,
+) -> None:
+    call(sandbox)
+    (request,) = sandbox.requests
+    assert request.headers["authorization"] == basic(KEY)
+    assert "'authorization': '[secure]'" in repr(request)
+    assert basic(KEY).split()[1] not in repr(sandbox.requests)
 
 
 def test_sandbox_writes_nothing_to_stderr(

@@ -28,8 +28,9 @@ from chartmogul_compat.sandbox import (
     RateLimited,
     Respond,
     Sandbox,
-    ServerError,
+    ServerFailure,
     Slow,
+    Trickle,
 )
 
 UNAUTHORIZED = b'{"code":401,"message":"No valid API key provided","param":null}'
@@ -226,6 +227,25 @@ def test_a_200_with_the_wrong_body_is_an_invalid_response(
     assert caught.value.args[0] != b""
 
 
+def test_absurdly_nested_json_is_an_invalid_response(sandbox: Sandbox) -> None:
+    body = b"[" * 100_000
+    sandbox.inject(Respond(200, body, {"Content-Type": "application/json"}))
+    with sandbox.config() as config, pytest.raises(cm.InvalidResponseError) as caught:
+        cm.Ping.ping(config).get()
+    assert caught.value.message == "the API answered with a body that is not JSON"
+    assert caught.value.args[0] == body
+
+
+def test_error_cause_keeps_the_response_but_not_the_key(sandbox: Sandbox) -> None:
+    with sandbox.config(WRONG_KEY) as config, pytest.raises(cm.APIError) as caught:
+        cm.Ping.ping(config).get()
+    cause = caught.value.__cause__
+    assert isinstance(cause, requests.HTTPError)
+    assert cause.response is not None
+    assert cause.response.content == UNAUTHORIZED
+    assert cause.response.request.headers["Authorization"] == "[secure]"
+
+
 def test_unknown_fields_in_the_ping_body_are_ignored(sandbox: Sandbox) -> None:
     body = b'{"data": "pong!", "added_later": {"x": 1}}'
     sandbox.inject(Respond(200, body, {"Content-Type": "application/json"}))
@@ -262,16 +282,56 @@ def test_redirects_are_not_followed(
 # --- TLS and the CA bundle ---------------------------------------------------
 
 
-def test_untrusted_certificate_is_a_tls_error(sandbox: Sandbox) -> None:
-    config = cm.Config(sandbox.api_key, base_url=sandbox.base_url, max_retries=0)
+def test_untrusted_certificate_is_a_tls_error_and_not_retried(
+    sandbox: Sandbox, sleeps: list[float]
+) -> None:
+    # Default retries: a certificate that fails now fails on every retry.
+    config = cm.Config(sandbox.api_key, base_url=sandbox.base_url)
     with config, pytest.raises(cm.TLSError) as caught:
         cm.Ping.ping(config).get()
     assert str(caught.value).startswith(f"TLS with {sandbox.base_url} failed: ")
     assert str(caught.value).endswith(
-        "If the server uses a private CA (the sandbox, a proxy), pass ca_bundle=PATH"
+        "If the server uses a private CA (the sandbox, a proxy), give its PEM file "
+        "as ca_bundle"
     )
     assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
+    assert sleeps == []
     assert sandbox.requests == []
+
+
+@pytest.mark.parametrize(
+    "variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"], ids=str.lower
+)
+def test_a_missing_environment_ca_bundle_is_a_tls_error(
+    sandbox: Sandbox,
+    sleeps: list[float],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+) -> None:
+    missing = tmp_path / "deleted.pem"
+    monkeypatch.setenv(variable, str(missing))
+    config = cm.Config(sandbox.api_key, base_url=sandbox.base_url)
+    with config, pytest.raises(cm.TLSError) as caught:
+        cm.Ping.ping(config).get()
+    assert str(caught.value) == (
+        f"TLS with {sandbox.base_url} could not start: Could not find a suitable "
+        f"TLS CA certificate bundle, invalid path: {missing}. Check ca_bundle and "
+        "the REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE variables"
+    )
+    assert sleeps == []
+
+
+def test_a_ca_bundle_deleted_after_construction_is_a_tls_error(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    copy = tmp_path / "ca.pem"
+    copy.write_bytes(Path(sandbox.ca_bundle).read_bytes())
+    config = cm.Config(sandbox.api_key, base_url=sandbox.base_url, ca_bundle=copy)
+    copy.unlink()
+    with config, pytest.raises(cm.TLSError) as caught:
+        cm.Ping.ping(config).get()
+    assert str(caught.value).startswith(f"TLS with {sandbox.base_url} could not start")
 
 
 def test_ca_bundle_wins_over_the_environment(
@@ -369,6 +429,38 @@ def test_a_slow_answer_within_the_timeout_succeeds(sandbox: Sandbox) -> None:
         assert cm.Ping.ping(config).get().data == "pong!"
 
 
+def test_a_trickled_body_is_cut_off_at_the_read_timeout(
+    sandbox: Sandbox, sleeps: list[float]
+) -> None:
+    # 16 bytes at 0.1 s each: every read is quick, the whole takes 1.6 s.
+    sandbox.inject(Trickle(0.1))
+    started = time.monotonic()
+    config = sandbox.config(request_timeout=0.5, max_retries=0)
+    with config, pytest.raises(cm.RequestTimeout) as caught:
+        cm.Ping.ping(config).get()
+    assert time.monotonic() - started < 1.5
+    assert str(caught.value) == (
+        f"{sandbox.base_url} did not finish its answer within 0.5 s (read timeout)"
+    )
+
+
+def test_a_body_that_stalls_after_the_headers_is_a_timeout(sandbox: Sandbox) -> None:
+    sandbox.inject(Trickle(30))
+    config = sandbox.config(request_timeout=0.3, max_retries=0)
+    with config, pytest.raises(cm.RequestTimeout) as caught:
+        cm.Ping.ping(config).get()
+    assert str(caught.value) == (
+        f"{sandbox.base_url} sent no answer within 0.3 s (read timeout)"
+    )
+
+
+def test_timeouts_are_retried(sandbox: Sandbox, sleeps: list[float]) -> None:
+    sandbox.inject(Slow(5))
+    with sandbox.config(request_timeout=0.3, backoff_factor=0) as config:
+        assert cm.Ping.ping(config).get().data == "pong!"
+    assert sleeps == [0.0]
+
+
 def test_a_dropped_connection_is_retried(sandbox: Sandbox, sleeps: list[float]) -> None:
     sandbox.inject(DropConnection())
     with sandbox.config(backoff_factor=0) as config:
@@ -434,7 +526,7 @@ def test_retry_after_past_the_budget_fails_at_once(
 def test_server_errors_are_retried_then_raised_typed(
     sandbox: Sandbox, sleeps: list[float], status: int
 ) -> None:
-    sandbox.inject(*[ServerError(status)] * 3)
+    sandbox.inject(*[ServerFailure(status)] * 3)
     config = sandbox.config(max_retries=2)
     with config, pytest.raises(cm.ServerError) as caught:
         cm.Ping.ping(config).get()
@@ -465,7 +557,7 @@ def test_rate_limit_exhaustion_is_a_rate_limit_error_not_retry_error(
 def test_a_recovering_server_answers_after_retries(
     sandbox: Sandbox, sleeps: list[float]
 ) -> None:
-    sandbox.inject(ServerError(503), ServerError(502))
+    sandbox.inject(ServerFailure(503), ServerFailure(502))
     with sandbox.config(backoff_factor=0) as config:
         assert cm.Ping.ping(config).get().data == "pong!"
     assert sleeps == [0.0, 0.0]
@@ -474,11 +566,32 @@ def test_a_recovering_server_answers_after_retries(
 def test_non_idempotent_methods_are_never_retried(
     sandbox: Sandbox, sleeps: list[float]
 ) -> None:
-    sandbox.inject(ServerError(503), ServerError(503))
+    sandbox.inject(ServerFailure(503), ServerFailure(503))
     with sandbox.config() as config, pytest.raises(cm.ServerError):
         _transport(config).request_json("POST", "/ping", lambda body: body)
     assert sleeps == []
     assert len(sandbox.requests) == 1
+
+
+def test_an_unreadable_retry_after_falls_back_to_backoff(
+    sandbox: Sandbox, sleeps: list[float]
+) -> None:
+    sandbox.inject(RateLimited("\u00b2"), RateLimited("soon"))
+    with sandbox.config(backoff_factor=0) as config:
+        assert cm.Ping.ping(config).get().data == "pong!"
+    assert sleeps == [0.0, 0.0]
+
+
+def test_a_retry_after_close_uses_a_fresh_pool(sandbox: Sandbox) -> None:
+    config = sandbox.config(backoff_factor=0)
+    cm.Ping.ping(config).get()
+    transport = _transport(config)
+    # close() from another thread while a request waits to retry.
+    transport._retry.sleep = lambda seconds: config.close()
+    sandbox.inject(ServerFailure(503))
+    assert cm.Ping.ping(config).get().data == "pong!"
+    assert _only_pool(config).num_requests == 1
+    config.close()
 
 
 def test_max_retries_zero_turns_retries_off(
