@@ -63,6 +63,21 @@ _ENV_BASE_URL: Final = "CHARTMOGUL_BASE_URL"
 _ENV_CA_BUNDLE: Final = "CHARTMOGUL_CA_BUNDLE"
 
 
+# Guards creating a Config's Transport, which happens once per Config. One
+# lock for all, so that a forked child can be given a fresh one: a lock held
+# by another thread at the fork would stay held in the child for ever.
+_transport_lock = threading.Lock()
+
+
+def _renew_transport_lock() -> None:
+    global _transport_lock
+    _transport_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX only
+    os.register_at_fork(after_in_child=_renew_transport_lock)
+
+
 class _Unset:
     """Marks an argument that was not passed; None is a real value here."""
 
@@ -105,7 +120,6 @@ class Config:
     """
 
     __slots__ = (
-        "_lock",
         "_transport",
         "api_key",
         "backoff_factor",
@@ -126,7 +140,6 @@ class Config:
     retry_budget: float
     #: The (connect, read) timeout actually used, after defaults.
     timeout: tuple[float, float]
-    _lock: threading.Lock
     _transport: Transport | None
 
     def __init__(
@@ -213,7 +226,6 @@ class Config:
         set_(self, "base_url", _check_base_url(base_url))
         set_(self, "ca_bundle", _check_ca_bundle(ca_bundle))
         set_(self, "retry_budget", _check_seconds(retry_budget, "retry_budget"))
-        set_(self, "_lock", threading.Lock())
         set_(self, "_transport", None)
 
     @classmethod
@@ -322,7 +334,7 @@ class Config:
 
         from ._transport import Transport  # deferred: it imports requests
 
-        with self._lock:
+        with _transport_lock:
             transport = self._transport
             if transport is None:
                 transport = Transport(self)

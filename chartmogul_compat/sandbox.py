@@ -65,6 +65,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+# The API's request bodies are small; a larger one is refused, not buffered.
+_MAX_BODY = 10 * 1024 * 1024
+
 _JSON = "application/json"
 
 # A client that connects and never finishes the handshake holds only its own
@@ -293,6 +296,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if not (length.isascii() and length.isdigit()):
             self.send_error(400, "Bad Content-Length")
+            return
+        if int(length) > _MAX_BODY:
+            self.send_error(413, "Request body too large for the sandbox")
             return
 
         request = RecordedRequest(

@@ -397,6 +397,7 @@ def test_requests_record_method_path_and_headers(sandbox: Sandbox) -> None:
         pytest.param("Transfer-Encoding", "chunked", 501, id="chunked"),
         pytest.param("Content-Length", "-1", 400, id="negative-length"),
         pytest.param("Content-Length", "\N{SUPERSCRIPT TWO}", 400, id="unicode-digit"),
+        pytest.param("Content-Length", str(2**40), 413, id="huge-length"),
     ],
 )
 def test_requests_unreadable_body_is_refused_unrecorded(
