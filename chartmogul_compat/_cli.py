@@ -58,20 +58,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser(arguments)
     args = parser.parse_args(arguments)
 
-    if args.verbose:
-        # Only the command configures logging, and only the package's logger:
-        # urllib3's lines would repeat each request.
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-        package_logger = logging.getLogger("chartmogul_compat")
-        package_logger.addHandler(handler)
-        package_logger.setLevel(logging.DEBUG)
-
     command: Callable[[argparse.Namespace], int] = args.command
+    with _verbose_logging(args.verbose):
+        try:
+            return command(args)
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+
+
+@contextlib.contextmanager
+def _verbose_logging(enabled: bool) -> Iterator[None]:
+    """With -v, the package's DEBUG lines on stderr, for this run only.
+
+    Only the command configures logging, and only the package's logger:
+    urllib3's lines would repeat each request. main() may run more than once
+    in a process (tests do), so the handler and level are put back.
+    """
+    if not enabled:
+        yield
+        return
+
+    logger = logging.getLogger("chartmogul_compat")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    previous_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
     try:
-        return command(args)
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous_level)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,9 +104,23 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         for argument in self._arguments:
-            if len(argument) >= 8 and not argument.startswith("-"):
-                message = message.replace(argument, mask_key(argument))
+            value = _value_in(argument)
+            if len(value) >= 8:
+                message = message.replace(value, mask_key(value))
         self.exit(EXIT_USAGE, f"{_PROG}: error: {message} (see {_PROG} --help)\n")
+
+
+def _value_in(argument: str) -> str:
+    """The part of a command-line word that could be a pasted value.
+
+    "--api-key=KEY" and "-xKEY" carry a value inside; "--api-key" is only a
+    name, kept so the message still says which option was wrong.
+    """
+    if argument.startswith("--"):
+        return argument.partition("=")[2]
+    if argument.startswith("-"):
+        return argument.partition("=")[2] or argument[2:]
+    return argument
 
 
 def _build_parser(arguments: Sequence[str] = ()) -> argparse.ArgumentParser:
@@ -97,13 +128,14 @@ def _build_parser(arguments: Sequence[str] = ()) -> argparse.ArgumentParser:
         prog=_PROG,
         description="Keep legacy ChartMogul integrations working on one API key.",
         arguments=arguments,
+        allow_abbrev=False,
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
     # -v is accepted before or after the command; SUPPRESS keeps the
     # command's default from overwriting a -v given before it.
-    verbose = _Parser(add_help=False, arguments=arguments)
+    verbose = _Parser(add_help=False, arguments=arguments, allow_abbrev=False)
     verbose.add_argument(
         "-v",
         "--verbose",
@@ -125,6 +157,7 @@ def _build_parser(arguments: Sequence[str] = ()) -> argparse.ArgumentParser:
         "ping",
         parents=[verbose],
         arguments=arguments,
+        allow_abbrev=False,
         help="ping the API with the key from the environment",
         description=(
             "Ping the API. The key comes from CHARTMOGUL_API_KEY, or the legacy "
@@ -219,7 +252,19 @@ def _demo(args: argparse.Namespace) -> int:
     if sandbox_class is None:
         return EXIT_CONFIG
 
-    out = sys.stdout
+    try:
+        return _run_demo(sandbox_class, sys.stdout)
+    except ChartMogulError as error:
+        # The sandbox is on 127.0.0.1; a proxy in the environment that does
+        # not exempt it is the usual reason for getting here.
+        return _fail(
+            EXIT_NETWORK,
+            f"the demo could not reach its own sandbox: {error}. If HTTPS_PROXY "
+            "is set, add 127.0.0.1 to NO_PROXY",
+        )
+
+
+def _run_demo(sandbox_class: type[Sandbox], out: TextIO) -> int:
     with sandbox_class() as sandbox:
         key = sandbox.api_key
         out.write(f"A local HTTPS sandbox is serving at {sandbox.base_url}\n\n")
@@ -227,8 +272,14 @@ def _demo(args: argparse.Namespace) -> int:
         out.write("1. Old code, with the same API key as token and secret:\n")
         out.write("   config = Config(ACCOUNT_TOKEN, SECRET_KEY)\n")
         with _warnings_to(out, indent="   "):
+            # No retries: the sandbox is in this process, and a failure (a
+            # proxy in the way) should show at once.
             config = Config(
-                key, key, base_url=sandbox.base_url, ca_bundle=sandbox.ca_bundle
+                key,
+                key,
+                base_url=sandbox.base_url,
+                ca_bundle=sandbox.ca_bundle,
+                max_retries=0,
             )
         with config:
             result = Ping.ping(config).get()
@@ -236,14 +287,14 @@ def _demo(args: argparse.Namespace) -> int:
         out.write(f"{result.data}\n\n")
 
         out.write("2. A wrong key gets a clear error, not a traceback:\n")
-        wrong = sandbox.config(api_key="not_the_sandbox_key_0000")
+        wrong = sandbox.config(api_key="not_the_sandbox_key_0000", max_retries=0)
         with wrong:
             try:
                 Ping.ping(wrong).get()
             except ChartMogulError as error:
                 out.write(f"   {type(error).__name__}: {error}\n")
-            else:  # pragma: no cover - the sandbox refuses unknown keys
-                raise AssertionError("the sandbox accepted a wrong key")
+            else:
+                return _fail(EXIT_API_ERROR, "the sandbox accepted a wrong key")
     return EXIT_OK
 
 
@@ -302,13 +353,10 @@ def _import_sandbox() -> type[Sandbox] | None:
 
 def _port(text: str) -> int:
     """argparse type: a TCP port number, 0 meaning any free one."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("must be a whole number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError("must be from 0 to 65535")
-    return port
+    # Plain ASCII digits only: int() would also take "1_000" and "٨٠".
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
+        raise argparse.ArgumentTypeError("must be a whole number from 0 to 65535")
+    return int(text)
 
 
 def _fail(code: int, message: str) -> int:

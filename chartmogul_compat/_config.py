@@ -256,10 +256,13 @@ class Config:
         :raises ConfigurationError: when none of them holds a key.
         """
         env = os.environ if environ is None else environ
+        # Checked here too, so that a mistake names the variable it came from.
         if base_url is None:
             base_url = env.get(_ENV_BASE_URL) or DEFAULT_BASE_URL
+            _check_base_url(base_url, _ENV_BASE_URL)
         if ca_bundle is None:
             ca_bundle = env.get(_ENV_CA_BUNDLE) or None
+            _check_ca_bundle(ca_bundle, _ENV_CA_BUNDLE)
         api_key = env.get(_ENV_API_KEY, "")
         account_token = env.get(_ENV_ACCOUNT_TOKEN, "")
         secret_key = env.get(_ENV_SECRET_KEY, "")
@@ -438,14 +441,30 @@ def _is_number(value: object) -> bool:
     return not isinstance(value, bool) and isinstance(value, (Real, Decimal))
 
 
-def _check_seconds(value: object, parameter: str) -> float:
+# No setting in seconds needs more than a day, and a larger one would
+# overflow the socket layer's timeout (`1e10` does).
+_MAX_SECONDS = 86_400.0
+
+
+def _check_seconds(value: object, parameter: str, *, allow_zero: bool = True) -> float:
     if not _is_number(value):
         raise ConfigurationError(
             f"{parameter} must be a number of seconds, not {type(value).__name__}"
         )
-    seconds = float(value)  # type: ignore[arg-type]
-    if not 0 <= seconds < float("inf"):
-        raise ConfigurationError(f"{parameter} must be a finite number >= 0")
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (ArithmeticError, ValueError):  # Decimal("sNaN"), 10**400
+        seconds = float("nan")
+
+    # Compared after conversion: Decimal("1e-400") is above 0 but becomes 0.0.
+    if allow_zero and not 0 <= seconds <= _MAX_SECONDS:
+        raise ConfigurationError(
+            f"{parameter} must be a number of seconds from 0 to {_MAX_SECONDS:g}"
+        )
+    if not allow_zero and not 0 < seconds <= _MAX_SECONDS:
+        raise ConfigurationError(
+            f"{parameter} must be more than 0 and at most {_MAX_SECONDS:g} seconds"
+        )
     return seconds
 
 
@@ -486,14 +505,14 @@ def _check_timeout(value: object) -> tuple[float, float]:
 
 
 def _check_positive(value: object, parameter: str) -> float:
-    if _is_number(value) and value <= 0:  # type: ignore[operator]
-        raise ConfigurationError(f"{parameter} must be more than 0 seconds")
-    return _check_seconds(value, parameter)
+    return _check_seconds(value, parameter, allow_zero=False)
 
 
-def _check_base_url(value: object) -> str:
+def _check_base_url(value: object, parameter: str = "base_url") -> str:
     if not isinstance(value, str):
-        raise ConfigurationError(f"base_url must be a str, not {type(value).__name__}")
+        raise ConfigurationError(
+            f"{parameter} must be a str, not {type(value).__name__}"
+        )
 
     from urllib.parse import urlsplit  # deferred: only Config() needs it
 
@@ -502,40 +521,44 @@ def _check_base_url(value: object) -> str:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         raise ConfigurationError(
-            "base_url is not a valid URL; use e.g. https://api.chartmogul.com"
+            f"{parameter} is not a valid URL; use e.g. https://api.chartmogul.com"
         ) from None
 
     if parts.scheme.lower() != "https":
         raise ConfigurationError(
-            "base_url must start with https://: the API key travels in every "
+            f"{parameter} must start with https://: the API key travels in every "
             "request and ChartMogul accepts HTTPS only"
         )
     if not parts.hostname:
-        raise ConfigurationError("base_url has no host name")
+        raise ConfigurationError(f"{parameter} has no host name")
     if not _is_valid_host(parts.hostname):
-        raise ConfigurationError(
-            "base_url has a malformed host name (an empty or overlong label)"
-        )
+        raise ConfigurationError(f"{parameter} has a malformed host name")
     if parts.username is not None or parts.password is not None:
         raise ConfigurationError(
-            "base_url must not contain user information; pass the key as api_key"
+            f"{parameter} must not contain user information; pass the key as api_key"
         )
     if parts.query or parts.fragment:
-        raise ConfigurationError("base_url must not have a query or fragment")
+        raise ConfigurationError(f"{parameter} must not have a query or fragment")
 
     path = parts.path.rstrip("/")
     if path.endswith("/v1"):
         # An easy slip: the official library's `uri` includes /v1.
         raise ConfigurationError(
-            "base_url must not end in /v1: it is the API's root, and /v1 is added "
+            f"{parameter} must not end in /v1: it is the API's root, and /v1 is added "
             "(config.uri)"
         )
     return f"https://{parts.netloc}{path}"
 
 
 def _is_valid_host(host: str) -> bool:
-    """Whether ``host`` is an IP address or a name DNS could look up."""
+    """Whether ``host`` is an IP address or a name DNS could look up.
+
+    ASCII labels are letters, digits, hyphens (and underscores, which some
+    internal names use); other labels must be letters and digits that IDNA
+    can encode. Anything else would only fail later, at the first request.
+    """
     import ipaddress
+    import re
 
     try:
         ipaddress.ip_address(host)
@@ -544,23 +567,34 @@ def _is_valid_host(host: str) -> bool:
     else:
         return True
 
-    try:
-        host.encode("idna")  # refuses empty and overlong labels
-    except UnicodeError:
+    if len(host.rstrip(".")) > 253:
         return False
+    for label in host.rstrip(".").split("."):
+        if not label.isascii() and not all(c.isalnum() or c == "-" for c in label):
+            return False
+        if label.isascii() and not re.fullmatch(_ASCII_LABEL, label):
+            return False
+        try:
+            label.encode("idna")  # refuses empty and overlong labels
+        except UnicodeError:
+            return False
     return True
 
 
-def _check_ca_bundle(value: object) -> str | None:
+_ASCII_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+
+
+def _check_ca_bundle(value: object, parameter: str = "ca_bundle") -> str | None:
     if value is None:
         return None
     if not isinstance(value, (str, os.PathLike)):
         raise ConfigurationError(
-            f"ca_bundle must be a path (str or os.PathLike), not {type(value).__name__}"
+            f"{parameter} must be a path (str or os.PathLike), not "
+            f"{type(value).__name__}"
         )
     path = os.fspath(value)
     if not isinstance(path, str) or not os.path.isfile(path):
         raise ConfigurationError(
-            "ca_bundle must name an existing PEM file of CA certificates"
+            f"{parameter} must name an existing PEM file of CA certificates"
         )
     return path

@@ -220,6 +220,11 @@ class Transport:
         deadline = time.monotonic() + self._timeout[1]
         chunks = []
         try:
+            if response.status_code < 200:
+                # An interim answer (103 Early Hints) that http.client passed
+                # on: the real one follows on this connection, which close()
+                # below drops instead of pooling it out of step.
+                raise _InterimResponse(response=response)
             for chunk in _body_reads(response):
                 chunks.append(chunk)
                 if time.monotonic() > deadline:
@@ -227,6 +232,8 @@ class Transport:
             # Read to the end: close() below returns the connection to the
             # pool instead of closing it.
             response._content_consumed = True  # type: ignore[attr-defined]
+        except _TIMEOUTS as exc:
+            raise _BodyTimeout(response=response) from exc
         finally:
             response.close()
 
@@ -269,6 +276,10 @@ class _BodyTimeout(requests.exceptions.ReadTimeout):
     """The body took longer than the read timeout to arrive in full."""
 
 
+class _InterimResponse(requests.RequestException):
+    """A 1xx answer where the final one was expected."""
+
+
 def _body_reads(response: requests.Response) -> Iterator[bytes]:
     """The body, piece by piece, each piece as soon as it arrives."""
     read1 = getattr(response.raw, "read1", None)
@@ -280,7 +291,9 @@ def _body_reads(response: requests.Response) -> Iterator[bytes]:
         return
 
     while True:
-        chunk = read1(_CHUNK_SIZE)
+        # requests opened the response undecoded; gzip from a proxy or CDN is
+        # undone here, as iter_content would.
+        chunk = read1(_CHUNK_SIZE, decode_content=True)
         if not chunk:
             return
         yield chunk
@@ -414,6 +427,13 @@ def _transport_error(
         return TLSError(
             f"TLS with {target} failed: {reason}. If the server uses a private CA "
             "(the sandbox, a proxy), give its PEM file as ca_bundle",
+            url=url,
+        )
+    if isinstance(exc, _InterimResponse):
+        status = exc.response.status_code if exc.response is not None else "1xx"
+        return TransportError(
+            f"{target} sent an interim answer (HTTP {status}) that this client "
+            "does not handle",
             url=url,
         )
     if isinstance(exc, _BodyTimeout):

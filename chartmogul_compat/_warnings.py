@@ -90,46 +90,88 @@ def _apply_command_line_filters() -> None:
 
     Python reads those options at start-up, before site-packages can be
     imported, so it drops one naming a category of an installed package
-    (printing "Invalid -W option ignored"). Applying them here, when the
-    category exists, makes ``-W error::chartmogul_compat.LegacyCredentialsWarning``
-    work as documented.
+    (printing "Invalid -W option ignored"). Applied here, once the category
+    exists, ``-W error::chartmogul_compat.LegacyCredentialsWarning`` works as
+    documented.
+
+    Precedence follows Python's: a later option wins. So from the first
+    option naming one of our categories on, every option is applied again in
+    order (re-adding a filter moves it rather than duplicating it). Filters
+    that code added after start-up and before this import end up behind
+    them. If this import happens inside ``warnings.catch_warnings()`` (as
+    within a pytest test), the filters last only as long as that block.
     """
-    categories: dict[str, type[Warning]] = {}
-    for ours in (LegacyCredentialsWarning, SecretKeyMismatchWarning):
-        categories[f"chartmogul_compat.{ours.__name__}"] = ours
-        categories[f"{__name__}.{ours.__name__}"] = ours
+    parsed = [_parse_option(option) for option in sys.warnoptions]
+    first = next(
+        (
+            index
+            for index, filter_ in enumerate(parsed)
+            if filter_ and filter_[2] in _OURS
+        ),
+        None,
+    )
+    if first is None:
+        return
 
-    for option in sys.warnoptions:
-        fields = [field.strip() for field in option.split(":")]
-        fields += [""] * (5 - len(fields))
-        action_prefix, message, category_name, module, lineno = fields[:5]
-
-        category = categories.get(category_name)
-        if category is None:
-            continue
-        if any(existing[2] is category for existing in warnings.filters):
-            continue  # Python could import us at start-up (PYTHONPATH) and did.
-
-        action = _ACTIONS.get(action_prefix[:1])
-        if action is None or (lineno and not lineno.isdigit()):
-            continue  # Python has already reported it as invalid.
-        if message or module:
-            import re  # as Python itself does: literal text, matched at the start
-
-            message = re.escape(message)
-            module = re.escape(module) + r"\Z" if module else ""
-        warnings.filterwarnings(
-            action,  # type: ignore[arg-type]
-            message,
-            category,
-            module,
-            int(lineno or 0),
-        )
+    for filter_ in parsed[first:]:
+        if filter_ is not None:
+            action, message, category, module, lineno = filter_
+            warnings.filterwarnings(action, message, category, module, lineno)  # type: ignore[arg-type]
 
 
-# Python accepts any prefix of an action's name; the first letters differ.
-_ACTIONS = {
-    name[0]: name for name in ("default", "always", "ignore", "module", "once", "error")
-}
+_OURS = (LegacyCredentialsWarning, SecretKeyMismatchWarning)
+
+# Python's own order: an abbreviation means the first action it begins.
+_ACTIONS = ("default", "always", "ignore", "module", "once", "error")
+
+
+def _parse_option(option: str) -> tuple[str, str, type[Warning], str, int] | None:
+    """Read one ``-W`` option as Python does; None where Python rejects it."""
+    fields = [field.strip() for field in option.split(":")]
+    if len(fields) > 5:
+        return None
+    fields += [""] * (5 - len(fields))
+    action_prefix, message, category_name, module, lineno_text = fields
+
+    action = next((a for a in _ACTIONS if a.startswith(action_prefix)), None)
+    category = _find_category(category_name)
+    if action is None or category is None:
+        return None
+
+    lineno = 0
+    if lineno_text:
+        try:
+            lineno = int(lineno_text)
+        except ValueError:
+            return None
+        if lineno < 0:
+            return None
+
+    if message or module:
+        import re  # as Python does: literal text, matched from the start
+
+        message = re.escape(message) if message else ""
+        module = re.escape(module) + r"\Z" if module else ""
+    return action, message, category, module, lineno
+
+
+def _find_category(name: str) -> type[Warning] | None:
+    """The warning class an option names, without importing anything new."""
+    if not name:
+        return Warning
+    for ours in _OURS:
+        if name in (
+            f"chartmogul_compat.{ours.__name__}",
+            f"{__name__}.{ours.__name__}",
+        ):
+            return ours
+
+    module_name, _, class_name = name.rpartition(".")
+    module = sys.modules.get(module_name or "builtins")
+    found = getattr(module, class_name, None)
+    if isinstance(found, type) and issubclass(found, Warning):
+        return found
+    return None
+
 
 _apply_command_line_filters()

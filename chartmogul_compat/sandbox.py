@@ -29,7 +29,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DropConnection",
     "Fault",
+    "Interim",
     "InvalidJSON",
     "RateLimited",
     "RecordedRequest",
@@ -124,6 +125,8 @@ class _Reply:
     headers: tuple[tuple[str, str], ...] = ()
     # Seconds between body bytes; 0 sends the body at once.
     byte_interval: float = 0.0
+    # An informational status (103) sent before the answer, or None.
+    interim: int | None = None
 
 
 def _json_reply(status: int, payload: object, *headers: tuple[str, str]) -> _Reply:
@@ -194,7 +197,23 @@ class Trickle(Fault):
     interval: float
 
     def _reply(self, normal: _Reply, stopping: threading.Event) -> _Reply:
-        return _Reply(normal.status, normal.body, normal.headers, self.interval)
+        return replace(normal, byte_interval=self.interval)
+
+
+@dataclass(frozen=True)
+class Interim(Fault):
+    """Send an informational answer (``103 Early Hints``) before the normal one."""
+
+    status: int = 103
+
+    def _reply(self, normal: _Reply, stopping: threading.Event) -> _Reply:
+        return _Reply(
+            normal.status,
+            normal.body,
+            normal.headers,
+            normal.byte_interval,
+            self.status,
+        )
 
 
 @dataclass(frozen=True)
@@ -317,6 +336,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             reply = reply_or_drop
 
+        if reply.interim is not None:
+            self.send_response_only(reply.interim)
+            self.end_headers()
         self.send_response(reply.status)
         for name, value in reply.headers:
             self.send_header(name, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -303,14 +304,61 @@ def test_sandbox_command_rejects_a_bad_port(port: str) -> None:
     assert result.stderr.count("\n") == 1
 
 
-def test_usage_errors_never_echo_a_pasted_key() -> None:
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--key", "KEY"], "unrecognized arguments: --key ****41c3"),
+        (["--api-key=KEY"], "unrecognized arguments: --api-key=****41c3"),
+        (["-xKEY"], "unrecognized arguments: -x****41c3"),
+        (["--timeout=KEY"], "argument --timeout: invalid float value: '****41c3'"),
+        (
+            ["--max-retries", "KEY"],
+            "argument --max-retries: invalid int value: '****41c3'",
+        ),
+        (["--time", "5"], "unrecognized arguments: --time 5"),
+    ],
+    ids=["separate", "joined", "short", "bad-float", "bad-int", "no-abbreviations"],
+)
+def test_usage_errors_never_echo_a_pasted_key(
+    arguments: list[str], message: str
+) -> None:
     key = "cm_live_5f0c2b9e8d7a41c3"
-    result = _run("ping", "--key", key)
+    result = _run("ping", *(argument.replace("KEY", key) for argument in arguments))
     assert result.returncode == EXIT_USAGE
     assert result.stderr == (
-        "chartmogul-compat: error: unrecognized arguments: --key ****41c3 (see "
-        "chartmogul-compat --help)\n"
+        f"chartmogul-compat: error: {message} (see chartmogul-compat --help)\n"
     )
+
+
+def test_verbose_main_in_process_leaves_logging_as_it_was(
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CHARTMOGUL_API_KEY", sandbox.api_key)
+    import chartmogul_compat._transport  # noqa: F401 - adds the NullHandler first
+
+    logger = logging.getLogger("chartmogul_compat")
+    handlers, level = list(logger.handlers), logger.level
+    for _ in range(3):
+        assert main(["-v", *_ping_args(sandbox)]) == EXIT_OK
+        err = capsys.readouterr().err
+        assert err.count("chartmogul_compat: GET /v1/ping -> 200") == 1
+    assert (logger.handlers, logger.level) == (handlers, level)
+
+
+def test_demo_behind_a_proxy_says_so_in_one_line() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = _run("demo", env={"HTTPS_PROXY": f"http://127.0.0.1:{port}"})
+    assert result.returncode == EXIT_NETWORK
+    assert result.stderr.startswith(
+        "chartmogul-compat: the demo could not reach its own sandbox: could not "
+        "reach https://127.0.0.1:"
+    )
+    assert result.stderr.endswith("If HTTPS_PROXY is set, add 127.0.0.1 to NO_PROXY\n")
+    assert result.stderr.count("\n") == 1
 
 
 def test_verbose_works_after_the_command_and_logs_only_the_package(

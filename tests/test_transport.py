@@ -4,13 +4,15 @@ faults, redirects, threads and fork. Nothing here mocks requests."""
 from __future__ import annotations
 
 import base64
+import gzip
 import logging
 import os
 import socket
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ import chartmogul_compat as cm
 from chartmogul_compat._transport import USER_AGENT, Transport
 from chartmogul_compat.sandbox import (
     DropConnection,
+    Interim,
     InvalidJSON,
     RateLimited,
     Respond,
@@ -450,8 +453,64 @@ def test_a_body_that_stalls_after_the_headers_is_a_timeout(sandbox: Sandbox) -> 
     with config, pytest.raises(cm.RequestTimeout) as caught:
         cm.Ping.ping(config).get()
     assert str(caught.value) == (
-        f"{sandbox.base_url} sent no answer within 0.3 s (read timeout)"
+        f"{sandbox.base_url} did not finish its answer within 0.3 s (read timeout)"
     )
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"),
+    [("gzip", gzip.compress), ("deflate", zlib.compress)],
+    ids=["gzip", "deflate"],
+)
+def test_compressed_answers_are_decoded(
+    sandbox: Sandbox, encoding: str, compress: Callable[[bytes], bytes]
+) -> None:
+    headers = {"Content-Type": "application/json", "Content-Encoding": encoding}
+    sandbox.inject(
+        Respond(200, compress(b'{"data":"pong!"}'), headers),
+        Respond(401, compress(UNAUTHORIZED), headers),
+    )
+    with sandbox.config() as config:
+        assert cm.Ping.ping(config).get() == cm.Ping("pong!")
+        with pytest.raises(cm.AuthenticationError) as caught:
+            cm.Ping.ping(config).get()
+        assert _only_pool(config).num_connections == 1
+    assert caught.value.body == UNAUTHORIZED
+    assert caught.value.message == "No valid API key provided"
+
+
+def test_an_interim_answer_fails_and_its_connection_is_not_reused(
+    sandbox: Sandbox,
+) -> None:
+    # The 200 that follows the 103 is left unread; were the connection
+    # pooled, the next request would read that 200 instead of its own 429.
+    sandbox.inject(Interim(), RateLimited("0"))
+    with sandbox.config(max_retries=0) as config:
+        with pytest.raises(cm.TransportError) as caught:
+            cm.Ping.ping(config).get()
+        assert str(caught.value) == (
+            f"{sandbox.base_url} sent an interim answer (HTTP 103) that this "
+            "client does not handle"
+        )
+        with pytest.raises(cm.RateLimitError):
+            cm.Ping.ping(config).get()
+        assert cm.Ping.ping(config).get().data == "pong!"
+
+
+def test_connections_are_reused_across_error_answers(sandbox: Sandbox) -> None:
+    sandbox.inject(
+        RateLimited("0"),
+        ServerFailure(500),
+        Respond(302, b"moved", {"Location": "/elsewhere"}),
+        InvalidJSON(),
+    )
+    with sandbox.config(max_retries=0) as config:
+        for _ in range(4):
+            with pytest.raises(cm.APIError):
+                cm.Ping.ping(config).get()
+        assert cm.Ping.ping(config).get().data == "pong!"
+        pool = _only_pool(config)
+        assert (pool.num_connections, pool.num_requests) == (1, 5)
 
 
 def test_timeouts_are_retried(sandbox: Sandbox, sleeps: list[float]) -> None:
