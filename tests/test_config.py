@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import inspect
 import pickle
-import subprocess
-import sys
 import warnings
 from decimal import Decimal
 from fractions import Fraction
@@ -680,51 +678,3 @@ def test_from_env_signature_matches_the_constructor_settings() -> None:
         "secret_key",
     }
     assert shared == set(from_env) - {"environ"}
-
-
-# --- the warning outside this process's usual import paths --------------------
-
-_LEGACY_MODULE = """
-import chartmogul_compat as cm
-
-def make():
-    return cm.Config("cm_live_5f0c2b9e8d7a41c3", "cm_live_5f0c2b9e8d7a41c3")
-"""
-
-
-def _run_legacy_module(
-    tmp_path: Path, sys_path_entry: str, *options: str
-) -> subprocess.CompletedProcess[str]:
-    """Run a program whose imported module calls the legacy constructor.
-
-    The package directory goes on ``sys.path`` at run time, as an installed
-    package's does after start-up, where ``-W`` cannot see it.
-    """
-    (tmp_path / "legacy_module.py").write_text(_LEGACY_MODULE)
-    program = (
-        "import sys; "
-        f"sys.path[:0] = [{str(tmp_path)!r}, {sys_path_entry!r}]; "
-        "import legacy_module; legacy_module.make(); print('finished')"
-    )
-    return subprocess.run(
-        [sys.executable, "-I", *options, "-c", program],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-_PACKAGE_PARENT = str(Path(chartmogul_compat.__file__).resolve().parent.parent)
-
-
-def test_warning_blames_the_caller_through_an_unnormalised_path(
-    tmp_path: Path,
-) -> None:
-    # "/x/../x/chartmogul_compat/_config.py" is still the package's own file.
-    parent = Path(_PACKAGE_PARENT)
-    detour = f"{parent}/../{parent.name}"
-    result = _run_legacy_module(tmp_path, detour, "-W", "always::DeprecationWarning")
-    assert result.returncode == 0
-    assert f"{tmp_path / 'legacy_module.py'}:5: LegacyCredentialsWarning" in (
-        result.stderr
-    )

@@ -114,7 +114,9 @@ def make():
 _PACKAGE_PARENT = str(Path(chartmogul_compat.__file__).resolve().parent.parent)
 
 
-def _run(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    tmp_path: Path, *options: str, package_parent: str = _PACKAGE_PARENT
+) -> subprocess.CompletedProcess[str]:
     """Run a legacy call in an imported module, under ``-W`` options.
 
     The package goes on ``sys.path`` at run time, as an installed package's
@@ -123,7 +125,7 @@ def _run(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "legacy_module.py").write_text(_LEGACY_MODULE)
     program = (
         "import sys; "
-        f"sys.path[:0] = [{str(tmp_path)!r}, {_PACKAGE_PARENT!r}]; "
+        f"sys.path[:0] = [{str(tmp_path)!r}, {package_parent!r}]; "
         "import legacy_module; legacy_module.make(); print('finished')"
     )
     return subprocess.run(
@@ -180,6 +182,19 @@ def test_w_options_apply_with_pythons_precedence(
 def test_w_default_shows_the_warning_at_the_callers_line(tmp_path: Path) -> None:
     result = _run(tmp_path, "-W", f"default::{LEGACY}")
     assert (result.returncode, result.stdout) == (0, "finished\n")
+    assert f"{tmp_path / 'legacy_module.py'}:5: LegacyCredentialsWarning" in (
+        result.stderr
+    )
+
+
+def test_warning_blames_the_caller_through_an_unnormalised_path(
+    tmp_path: Path,
+) -> None:
+    # "/x/../x/chartmogul_compat/_config.py" is still the package's own file.
+    parent = Path(_PACKAGE_PARENT)
+    detour = f"{parent}/../{parent.name}"
+    result = _run(tmp_path, "-W", "always::DeprecationWarning", package_parent=detour)
+    assert result.returncode == 0
     assert f"{tmp_path / 'legacy_module.py'}:5: LegacyCredentialsWarning" in (
         result.stderr
     )
