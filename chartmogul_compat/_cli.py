@@ -35,6 +35,7 @@ __all__ = [
     "EXIT_API_ERROR",
     "EXIT_AUTH",
     "EXIT_CONFIG",
+    "EXIT_INTERRUPTED",
     "EXIT_NETWORK",
     "EXIT_OK",
     "EXIT_USAGE",
@@ -43,7 +44,7 @@ __all__ = [
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # argparse's own code for a bad command line
-EXIT_CONFIG = 3  # no key, a malformed key, a bad --base-url or --ca-bundle
+EXIT_CONFIG = 3  # no or bad key, URL or CA file; no sandbox extra; a busy port
 EXIT_AUTH = 4  # the API refused the key (401 or 403)
 EXIT_NETWORK = 5  # no answer: connection, TLS or timeout failure
 EXIT_API_ERROR = 6  # any other error answer (429, 5xx, unexpected body)
@@ -99,12 +100,16 @@ class _Parser(argparse.ArgumentParser):
     """
 
     def __init__(self, *args: Any, arguments: Sequence[str] = (), **kwargs: Any):
+        # "--time" must not stand for "--timeout": a prefix is easy to mistype.
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self._arguments = list(arguments)
 
     def error(self, message: str) -> NoReturn:
         for argument in self._arguments:
             value = _value_in(argument)
+            # Shorter words ("ping", "5") would mask unrelated parts of the
+            # message, and no key is that short.
             if len(value) >= 8:
                 message = message.replace(value, mask_key(value))
         self.exit(EXIT_USAGE, f"{_PROG}: error: {message} (see {_PROG} --help)\n")
@@ -128,14 +133,13 @@ def _build_parser(arguments: Sequence[str] = ()) -> argparse.ArgumentParser:
         prog=_PROG,
         description="Keep legacy ChartMogul integrations working on one API key.",
         arguments=arguments,
-        allow_abbrev=False,
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
     # -v is accepted before or after the command; SUPPRESS keeps the
     # command's default from overwriting a -v given before it.
-    verbose = _Parser(add_help=False, arguments=arguments, allow_abbrev=False)
+    verbose = _Parser(add_help=False, arguments=arguments)
     verbose.add_argument(
         "-v",
         "--verbose",
@@ -157,7 +161,6 @@ def _build_parser(arguments: Sequence[str] = ()) -> argparse.ArgumentParser:
         "ping",
         parents=[verbose],
         arguments=arguments,
-        allow_abbrev=False,
         help="ping the API with the key from the environment",
         description=(
             "Ping the API. The key comes from CHARTMOGUL_API_KEY, or the legacy "

@@ -19,7 +19,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Final, Union
 
 from ._credentials import collapse_legacy, mask_key, validate_key
-from ._errors import ConfigurationError
+from ._errors import ArgumentMissingError, ConfigurationError
 from ._retry import DEFAULT_RETRY_BUDGET
 from ._warnings import LegacyCredentialsWarning, warn_legacy_credentials
 
@@ -35,9 +35,14 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
     "Config",
+    "transport_for",
 ]
 
 DEFAULT_BASE_URL: Final = "https://api.chartmogul.com"
+
+# The official library's defaults, kept so old code behaves the same.
+_DEFAULT_MAX_RETRIES: Final = 20
+_DEFAULT_BACKOFF_FACTOR: Final = 2
 
 #: (connect, read) seconds used when ``request_timeout`` is None, so that no
 #: call can hang forever. The official library waits without limit.
@@ -96,7 +101,8 @@ class Config:
     ``Config(api_key)`` is the way to build one. ``Config(account_token,
     secret_key)`` still works for old code: it emits a
     `LegacyCredentialsWarning` and uses one key, as ChartMogul's October-2021
-    guidance says (see the README for the rules when the two values differ).
+    guidance says (`collapse_legacy` has the rules, also for two values that
+    differ).
 
     :param api_key: the API key (ChartMogul: Profile > API keys).
     :param request_timeout: seconds for connecting and for reading, or a
@@ -142,6 +148,9 @@ class Config:
     timeout: tuple[float, float]
     _transport: Transport | None
 
+    # Known gap: no typing.overload marks the legacy shape as deprecated yet,
+    # so type checkers accept Config(token, secret) silently; only the runtime
+    # warning reports it.
     def __init__(
         self,
         *args: Any,
@@ -178,7 +187,7 @@ class Config:
         elif "api_key" in bound:
             key = validate_key(bound["api_key"], "api_key")
         else:
-            raise ConfigurationError(
+            raise ArgumentMissingError(
                 "api_key is missing: pass Config(api_key), or use "
                 "Config.from_env() to read CHARTMOGUL_API_KEY"
             )
@@ -186,8 +195,8 @@ class Config:
         self._setup(
             key,
             request_timeout=bound.get("request_timeout"),
-            max_retries=bound.get("max_retries", 20),
-            backoff_factor=bound.get("backoff_factor", 2),
+            max_retries=bound.get("max_retries", _DEFAULT_MAX_RETRIES),
+            backoff_factor=bound.get("backoff_factor", _DEFAULT_BACKOFF_FACTOR),
             base_url=base_url,
             ca_bundle=ca_bundle,
             retry_budget=retry_budget,
@@ -195,7 +204,7 @@ class Config:
 
         # Warn last: a call that fails validation only raises.
         if legacy is not None:
-            warn_legacy_credentials(legacy.message, legacy.warning)
+            warn_legacy_credentials(legacy.message, legacy.category)
 
     def _setup(
         self,
@@ -234,8 +243,8 @@ class Config:
         environ: Mapping[str, str] | None = None,
         *,
         request_timeout: Timeout = None,
-        max_retries: int = 20,
-        backoff_factor: float = 2,
+        max_retries: int = _DEFAULT_MAX_RETRIES,
+        backoff_factor: float = _DEFAULT_BACKOFF_FACTOR,
         base_url: str | None = None,
         ca_bundle: str | os.PathLike[str] | None = None,
         retry_budget: float = DEFAULT_RETRY_BUDGET,
@@ -256,6 +265,7 @@ class Config:
         :raises ConfigurationError: when none of them holds a key.
         """
         env = os.environ if environ is None else environ
+
         # Checked here too, so that a mistake names the variable it came from.
         if base_url is None:
             base_url = env.get(_ENV_BASE_URL) or DEFAULT_BASE_URL
@@ -263,45 +273,8 @@ class Config:
         if ca_bundle is None:
             ca_bundle = env.get(_ENV_CA_BUNDLE) or None
             _check_ca_bundle(ca_bundle, _ENV_CA_BUNDLE)
-        api_key = env.get(_ENV_API_KEY, "")
-        account_token = env.get(_ENV_ACCOUNT_TOKEN, "")
-        secret_key = env.get(_ENV_SECRET_KEY, "")
-        legacy_names = [
-            name
-            for name, value in (
-                (_ENV_ACCOUNT_TOKEN, account_token),
-                (_ENV_SECRET_KEY, secret_key),
-            )
-            if value
-        ]
 
-        message = None
-        category: type[LegacyCredentialsWarning] = LegacyCredentialsWarning
-        if api_key:
-            key = validate_key(api_key, _ENV_API_KEY)
-            if legacy_names:
-                message = (
-                    f"{' and '.join(legacy_names)} ignored because {_ENV_API_KEY} "
-                    "is set; remove the legacy variables from the environment."
-                )
-        elif legacy_names:
-            legacy = collapse_legacy(
-                account_token,
-                secret_key,
-                token_parameter=_ENV_ACCOUNT_TOKEN,
-                secret_parameter=_ENV_SECRET_KEY,
-            )
-            key = legacy.api_key
-            category = legacy.warning
-            message = (
-                f"{_ENV_ACCOUNT_TOKEN} / {_ENV_SECRET_KEY} are deprecated: set "
-                f"{_ENV_API_KEY} to your API key instead. " + legacy.message
-            )
-        else:
-            raise ConfigurationError(
-                f"no ChartMogul credentials in the environment: set {_ENV_API_KEY} "
-                "to your API key"
-            )
+        key, message, category = _key_from_env(env)
 
         config = cls.__new__(cls)
         config._setup(
@@ -328,21 +301,6 @@ class Config:
     def uri(self) -> str:
         """The versioned API root, ``base_url + "/v1"``."""
         return self.base_url + "/v1"
-
-    def _get_transport(self) -> Transport:
-        """The connection used for this config's requests, created once."""
-        transport = self._transport
-        if transport is not None:
-            return transport
-
-        from ._transport import Transport  # deferred: it imports requests
-
-        with _transport_lock:
-            transport = self._transport
-            if transport is None:
-                transport = Transport(self)
-                object.__setattr__(self, "_transport", transport)
-        return transport
 
     def close(self) -> None:
         """Close pooled connections. A later request opens new ones."""
@@ -395,6 +353,70 @@ class Config:
 
     def __deepcopy__(self, memo: dict[int, object]) -> Self:
         return self
+
+
+def transport_for(config: Config) -> Transport:
+    """The one `Transport` that sends ``config``'s requests, made on first use.
+
+    For the package's resources (`Ping` and those to come); not public API.
+    """
+    transport = config._transport
+    if transport is not None:
+        return transport
+
+    from ._transport import Transport  # deferred: it imports requests
+
+    with _transport_lock:
+        transport = config._transport
+        if transport is None:
+            transport = Transport(config)
+            object.__setattr__(config, "_transport", transport)
+    return transport
+
+
+def _key_from_env(
+    env: Mapping[str, str],
+) -> tuple[str, str | None, type[LegacyCredentialsWarning]]:
+    """The key in ``env``, and the warning to give about it (None if none)."""
+    api_key = env.get(_ENV_API_KEY, "")
+    account_token = env.get(_ENV_ACCOUNT_TOKEN, "")
+    secret_key = env.get(_ENV_SECRET_KEY, "")
+    legacy_names = [
+        name
+        for name, value in (
+            (_ENV_ACCOUNT_TOKEN, account_token),
+            (_ENV_SECRET_KEY, secret_key),
+        )
+        if value
+    ]
+
+    if api_key:
+        key = validate_key(api_key, _ENV_API_KEY)
+        if not legacy_names:
+            return key, None, LegacyCredentialsWarning
+        message = (
+            f"{' and '.join(legacy_names)} ignored because {_ENV_API_KEY} is set; "
+            "remove the legacy variables from the environment."
+        )
+        return key, message, LegacyCredentialsWarning
+
+    if legacy_names:
+        legacy = collapse_legacy(
+            account_token,
+            secret_key,
+            token_parameter=_ENV_ACCOUNT_TOKEN,
+            secret_parameter=_ENV_SECRET_KEY,
+        )
+        message = (
+            f"{_ENV_ACCOUNT_TOKEN} / {_ENV_SECRET_KEY} are deprecated: set "
+            f"{_ENV_API_KEY} to your API key instead. " + legacy.message
+        )
+        return legacy.api_key, message, legacy.category
+
+    raise ArgumentMissingError(
+        f"no ChartMogul credentials in the environment: set {_ENV_API_KEY} to "
+        "your API key"
+    )
 
 
 def _bind_arguments(
@@ -550,12 +572,17 @@ def _check_base_url(value: object, parameter: str = "base_url") -> str:
     return f"https://{parts.netloc}{path}"
 
 
+# One DNS label: 1 to 63 characters, no hyphen at either end.
+_ASCII_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+
+
 def _is_valid_host(host: str) -> bool:
     """Whether ``host`` is an IP address or a name DNS could look up.
 
     ASCII labels are letters, digits, hyphens (and underscores, which some
-    internal names use); other labels must be letters and digits that IDNA
-    can encode. Anything else would only fail later, at the first request.
+    internal names use); other labels must be letters, digits and hyphens
+    that IDNA can encode. Anything else would only fail later, at the first
+    request.
     """
     import ipaddress
     import re
@@ -567,9 +594,10 @@ def _is_valid_host(host: str) -> bool:
     else:
         return True
 
-    if len(host.rstrip(".")) > 253:
+    name = host.rstrip(".")  # a trailing dot is DNS's root, not a label
+    if len(name) > 253:
         return False
-    for label in host.rstrip(".").split("."):
+    for label in name.split("."):
         if not label.isascii() and not all(c.isalnum() or c == "-" for c in label):
             return False
         if label.isascii() and not re.fullmatch(_ASCII_LABEL, label):
@@ -579,9 +607,6 @@ def _is_valid_host(host: str) -> bool:
         except UnicodeError:
             return False
     return True
-
-
-_ASCII_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 
 
 def _check_ca_bundle(value: object, parameter: str = "ca_bundle") -> str | None:

@@ -1,7 +1,7 @@
-"""Pure rules for API keys: what a valid key is, how to mask it, how the
-legacy account-token/secret-key pair collapses into one key.
+"""Rules for API keys: validation, masking, and collapsing the legacy pair.
 
-Nothing here prints, logs or raises with a key's value in the message.
+Pure functions: nothing here prints or logs, and no error message holds a
+key's value.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ from ._warnings import (
     SecretKeyMismatchWarning,
 )
 
-__all__ = ["LegacyCollapse", "collapse_legacy", "mask_key", "validate_key"]
+__all__ = [
+    "LegacyCollapse",
+    "collapse_legacy",
+    "describe_key_problem",
+    "mask_key",
+    "validate_key",
+]
 
 # Keys shorter than this are shown fully masked: four characters of a short
 # key would give away too much of it.
@@ -23,7 +29,7 @@ _MIN_LENGTH_TO_SHOW_TAIL = 12
 
 
 def mask_key(key: str) -> str:
-    """Return a form of ``key`` that is safe to print: its last four characters."""
+    """``****`` and the last four characters; only ``****`` under 12 characters."""
     if len(key) < _MIN_LENGTH_TO_SHOW_TAIL:
         return "****"
     return "****" + key[-4:]
@@ -81,18 +87,18 @@ def describe_key_problem(key: str) -> str | None:
 class LegacyCollapse:
     """The outcome of collapsing a legacy pair: the key, and what to warn."""
 
-    __slots__ = ("api_key", "message", "warning")
+    __slots__ = ("api_key", "category", "message")
 
     def __init__(
-        self, api_key: str, warning: type[LegacyCredentialsWarning], message: str
+        self, api_key: str, category: type[LegacyCredentialsWarning], message: str
     ) -> None:
         self.api_key = api_key
-        self.warning = warning
+        self.category = category
         self.message = message
 
     def __repr__(self) -> str:
         masked = mask_key(self.api_key)
-        return f"LegacyCollapse(api_key={masked!r}, {self.warning.__name__})"
+        return f"LegacyCollapse(api_key={masked!r}, {self.category.__name__})"
 
 
 def collapse_legacy(

@@ -9,7 +9,7 @@ integrations still match::
     ChartMogulError
     ├── ConfigurationError (ValueError)     bad key, URL, timeout or Config
     │   ├── ArgumentMissingError            a required argument was not given
-    │   └── DeprecatedArgumentError         an argument the API no longer takes
+    │   └── DeprecatedArgumentError         (official name; not raised here yet)
     ├── APIError                            the API answered, but not with success
     │   ├── AuthenticationError             401, 403
     │   ├── NotFoundError                   404
@@ -66,7 +66,11 @@ class ArgumentMissingError(ConfigurationError):
 
 
 class DeprecatedArgumentError(ConfigurationError):
-    """An argument was given that the API no longer accepts."""
+    """An argument was given that the API no longer accepts.
+
+    The official library's name, kept so that old ``except`` clauses match;
+    nothing in this package raises it yet, since only `Ping` is implemented.
+    """
 
 
 # Longest server message kept in an exception's text; a huge HTML error page

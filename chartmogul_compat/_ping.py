@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._config import Config
+from ._config import Config, transport_for
 from ._errors import ConfigurationError
 from ._promise import Promise
 
@@ -37,7 +37,7 @@ class Ping:
                 f"argument, not {type(config).__name__}; build one with "
                 "Config(api_key)"
             )
-        transport = config._get_transport()
+        transport = transport_for(config)
         return Promise.attempt(
             lambda: transport.request_json("GET", "/ping", cls._from_body)
         )

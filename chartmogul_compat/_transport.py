@@ -49,6 +49,9 @@ __all__ = ["USER_AGENT", "Transport"]
 
 T = TypeVar("T")
 
+# The package's logger by name, so records say "chartmogul_compat". Its
+# NullHandler is added here, not in __init__, so that importing the package
+# does not import logging.
 log = logging.getLogger("chartmogul_compat")
 log.addHandler(logging.NullHandler())
 
@@ -149,7 +152,7 @@ class Transport:
         :raises TransportError: when no answer came back.
         """
         url = self._uri + path
-        path = self._path_prefix + path  # what the log lines show
+        log_path = self._path_prefix + path
         retry = self._retry
         may_retry = method in IDEMPOTENT_METHODS
         started = retry.clock()
@@ -167,10 +170,15 @@ class Transport:
                     wait = retry.delay(retries, retry.clock() - started)
                 if wait is None:
                     log.debug(
-                        "%s %s failed: %s (retries: %d)", method, path, error, retries
+                        "%s %s failed: %s (retries: %d)",
+                        method,
+                        log_path,
+                        error,
+                        retries,
                     )
                     raise error from exc
-                retries = self._wait(method, path, str(error), wait, retries)
+                self._sleep_before_retry(method, log_path, str(error), wait, retries)
+                retries += 1
                 continue
 
             status = response.status_code
@@ -178,7 +186,7 @@ class Transport:
             log.debug(
                 "%s %s -> %d in %.1f ms (retries: %d)",
                 method,
-                path,
+                log_path,
                 status,
                 elapsed_ms,
                 retries,
@@ -190,7 +198,9 @@ class Transport:
             if may_retry and status in RETRY_STATUSES:
                 wait = retry.delay(retries, retry.clock() - started, retry_after)
                 if wait is not None:
-                    retries = self._wait(method, path, f"HTTP {status}", wait, retries)
+                    reason = f"HTTP {status}"
+                    self._sleep_before_retry(method, log_path, reason, wait, retries)
+                    retries += 1
                     continue
 
             raise _status_error(response, body, url, retry_after)
@@ -217,6 +227,9 @@ class Transport:
         # server trickling a byte at a time could hold the call for ever. So
         # the body has a deadline, the read timeout again, checked after each
         # read; a trickle is cut off within about twice the read timeout.
+        # The status line and headers are not under this deadline: a server
+        # trickling those is bounded only per read. Known gap, too: the body
+        # is kept whole in memory, with no size cap.
         deadline = time.monotonic() + self._timeout[1]
         chunks = []
         try:
@@ -243,9 +256,9 @@ class Transport:
         response._content = body
         return response, body
 
-    def _wait(
+    def _sleep_before_retry(
         self, method: str, path: str, reason: str, wait: float, retries: int
-    ) -> int:
+    ) -> None:
         log.debug(
             "retrying %s %s in %.2f s after %s (retry %d of %d)",
             method,
@@ -256,7 +269,6 @@ class Transport:
             self._retry.max_retries,
         )
         self._retry.sleep(wait)
-        return retries + 1
 
 
 # Large enough that an API answer is one read; the API's bodies are small.
@@ -270,6 +282,14 @@ _SEND_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError
 # Failures that may pass: a refused or dropped connection, a timeout. TLS
 # failures and malformed URLs would fail the same way again.
 _RETRYABLE_ERRORS = (ConnectError, RequestTimeout)
+
+# Not urllib3's TimeoutError: its NewConnectionError ("Connection refused")
+# descends from ConnectTimeoutError for historical reasons.
+_TIMEOUTS = (TimeoutError, socket.timeout, urllib3.exceptions.ReadTimeoutError)
+
+# urllib3 starts its messages with the connection's repr: "HTTPSConnection(
+# host=..., port=...): Failed to establish...". The sentence after it is news.
+_CONNECTION_PREFIX = re.compile(r"^(<[^>]*>|\w+\(host=[^)]*\)): ")
 
 
 class _BodyTimeout(requests.exceptions.ReadTimeout):
@@ -419,7 +439,7 @@ def _transport_error(
     exc: BaseException, url: str, timeout: tuple[float, float]
 ) -> TransportError:
     """A TransportError that says what failed, without requests' noise."""
-    target = url.split("/v1/", 1)[0] if "/v1/" in url else url
+    target = url.split("/v1/", 1)[0]
     innermost = _innermost(exc)
     reason = _describe(innermost)
 
@@ -477,11 +497,6 @@ def _transport_error(
     )
 
 
-# Not urllib3's TimeoutError: its NewConnectionError ("Connection refused")
-# descends from ConnectTimeoutError for historical reasons.
-_TIMEOUTS = (TimeoutError, socket.timeout, urllib3.exceptions.ReadTimeoutError)
-
-
 def _innermost(exc: BaseException) -> BaseException:
     """The most specific exception in a chain of wrapped ones.
 
@@ -505,10 +520,4 @@ def _innermost(exc: BaseException) -> BaseException:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    # urllib3 starts with the connection's repr: "HTTPSConnection(host=...,
-    # port=...): Failed to establish...". The sentence after it is the news.
-    return _CONNECTION_PREFIX.sub("", text)
-
-
-_CONNECTION_PREFIX = re.compile(r"^(<[^>]*>|\w+\(host=[^)]*\)): ")
+    return _CONNECTION_PREFIX.sub("", str(exc) or type(exc).__name__)

@@ -42,17 +42,19 @@ class SecretKeyMismatchWarning(LegacyCredentialsWarning):
     """The legacy secret key differs from the account token and is ignored."""
 
 
-LEGACY_CONSTRUCTOR_MESSAGE = (
-    "Config(account_token, secret_key) is deprecated: ChartMogul takes a single "
-    "API key since October 2021, and this call now uses the account token as "
-    "that key. Write Config(api_key) instead. The two-value form will be "
-    f"removed in chartmogul-compat {LEGACY_REMOVAL_VERSION}."
-)
+def _legacy_message(key_source: str) -> str:
+    return (
+        "Config(account_token, secret_key) is deprecated: ChartMogul takes a "
+        f"single API key since October 2021, and this call now uses the "
+        f"{key_source} as that key. Write Config(api_key) instead. The two-value "
+        f"form will be removed in chartmogul-compat {LEGACY_REMOVAL_VERSION}."
+    )
+
+
+LEGACY_CONSTRUCTOR_MESSAGE = _legacy_message("account token")
 
 #: The same, for a call whose account token was empty.
-LEGACY_SECRET_ONLY_MESSAGE = LEGACY_CONSTRUCTOR_MESSAGE.replace(
-    "uses the account token", "uses the secret key"
-)
+LEGACY_SECRET_ONLY_MESSAGE = _legacy_message("secret key")
 
 SECRET_MISMATCH_MESSAGE = (
     "Config(account_token, secret_key) was given two different values: the "
@@ -83,6 +85,12 @@ def warn_legacy_credentials(message: str, category: type[Warning]) -> None:
         stacklevel += 1
         frame = frame.f_back
     warnings.warn(message, category, stacklevel=stacklevel)
+
+
+_OURS = (LegacyCredentialsWarning, SecretKeyMismatchWarning)
+
+# Python's own order: an abbreviation means the first action it begins.
+_ACTIONS = ("default", "always", "ignore", "module", "once", "error")
 
 
 def _apply_command_line_filters() -> None:
@@ -117,12 +125,6 @@ def _apply_command_line_filters() -> None:
         if filter_ is not None:
             action, message, category, module, lineno = filter_
             warnings.filterwarnings(action, message, category, module, lineno)  # type: ignore[arg-type]
-
-
-_OURS = (LegacyCredentialsWarning, SecretKeyMismatchWarning)
-
-# Python's own order: an abbreviation means the first action it begins.
-_ACTIONS = ("default", "always", "ignore", "module", "once", "error")
 
 
 def _parse_option(option: str) -> tuple[str, str, type[Warning], str, int] | None:

@@ -34,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._config import Config
 from ._credentials import validate_key
 
 try:
@@ -48,7 +49,6 @@ except ImportError as exc:
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from ._config import Config
 
 __all__ = [
     "DropConnection",
@@ -593,10 +593,6 @@ class Sandbox:
         :param api_key: the key to use; by default `api_key`.
         :param kwargs: passed on to `Config`, such as ``request_timeout``.
         """
-        # Imported here because the sandbox is optional and Config is not
-        # needed to run it.
-        from ._config import Config
-
         return Config(
             self.api_key if api_key is None else api_key,
             base_url=self.base_url,

@@ -17,6 +17,7 @@ from packaging.version import Version
 import chartmogul_compat
 from chartmogul_compat import (
     DEFAULT_TIMEOUT,
+    ArgumentMissingError,
     Config,
     ConfigurationError,
     LegacyCredentialsWarning,
@@ -678,3 +679,11 @@ def test_from_env_signature_matches_the_constructor_settings() -> None:
         "secret_key",
     }
     assert shared == set(from_env) - {"environ"}
+
+
+def test_a_missing_key_is_an_argument_missing_error() -> None:
+    with pytest.raises(ArgumentMissingError):
+        Config()
+    with pytest.raises(ArgumentMissingError):
+        Config.from_env({})
+    assert issubclass(ArgumentMissingError, ConfigurationError)

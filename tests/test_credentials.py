@@ -163,7 +163,7 @@ def test_collapse_legacy_follows_the_table(
 ) -> None:
     collapsed = collapse_legacy(token, secret)
     assert collapsed.api_key == expected_key
-    assert collapsed.warning is category
+    assert collapsed.category is category
     assert KEY not in collapsed.message
     assert OTHER not in collapsed.message
 
@@ -204,4 +204,4 @@ def test_collapse_legacy_always_uses_the_token_when_both_given(
     collapsed = collapse_legacy(token, secret)
     assert collapsed.api_key == token
     expected = LegacyCredentialsWarning if token == secret else SecretKeyMismatchWarning
-    assert collapsed.warning is expected
+    assert collapsed.category is expected

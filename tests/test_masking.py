@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 import chartmogul_compat as cm
+from chartmogul_compat._config import transport_for
 from chartmogul_compat.sandbox import (
     DropConnection,
     InvalidJSON,
@@ -146,9 +147,9 @@ def test_no_path_leaks_the_key(
         for w in caught
     )
 
-    seen.extend([repr(legacy), str(legacy), repr(legacy._get_transport())])
+    seen.extend([repr(legacy), str(legacy), repr(transport_for(legacy))])
     seen.append(repr(cm.Ping.ping(legacy).get()))
-    seen.append(repr(legacy._get_transport()._session.auth))  # type: ignore[union-attr]
+    seen.append(repr(transport_for(legacy)._session.auth))  # type: ignore[union-attr]
 
     # Every fault, with retries on so the retry log lines run too.
     sandbox.inject(RateLimited("0"), ServerFailure(503), DropConnection())

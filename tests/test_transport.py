@@ -23,6 +23,7 @@ import requests
 import trustme
 
 import chartmogul_compat as cm
+from chartmogul_compat._config import transport_for
 from chartmogul_compat._transport import USER_AGENT, Transport
 from chartmogul_compat.sandbox import (
     DropConnection,
@@ -45,7 +46,7 @@ def _basic(key: str, password: str = "") -> str:
 
 
 def _transport(config: cm.Config) -> Transport:
-    return config._get_transport()
+    return transport_for(config)
 
 
 @pytest.fixture
