@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return command(args)
         except KeyboardInterrupt:
-            return EXIT_INTERRUPTED
+            return _fail(EXIT_INTERRUPTED, "interrupted")
 
 
 @contextlib.contextmanager
@@ -310,9 +310,15 @@ def _sandbox(args: argparse.Namespace) -> int:
     import threading
 
     stop = threading.Event()
-    # SIGTERM (a CI job ending, `kill`) stops it as cleanly as Ctrl-C, so the
-    # throwaway CA's folder is removed either way.
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    # SIGTERM (a CI job ending, `kill`) and SIGHUP (its terminal closing) stop
+    # it as cleanly as Ctrl-C, so the throwaway CA's folder is removed.
+    signals = [signal.SIGTERM]
+    if hasattr(signal, "SIGHUP"):  # POSIX only
+        signals.append(signal.SIGHUP)
+    previous = {
+        signum: signal.signal(signum, lambda signum, frame: stop.set())
+        for signum in signals
+    }
     try:
         sandbox = sandbox_class(port=args.port)
         try:
@@ -340,7 +346,8 @@ def _sandbox(args: argparse.Namespace) -> int:
                 while not stop.wait(0.2):
                     pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return EXIT_OK
 
 

@@ -184,6 +184,13 @@ class Config:
                 bound.get("account_token"), bound.get("secret_key")
             )
             key = legacy.api_key
+        elif bound.get("api_key", _UNSET) is None:
+            # Config(None) or Config(None, None): most often an environment
+            # variable read with .get() that is not set.
+            raise ArgumentMissingError(
+                "api_key is None: pass your API key as Config(api_key); if it "
+                "comes from an environment variable, that variable is not set"
+            )
         elif "api_key" in bound:
             key = validate_key(bound["api_key"], "api_key")
         else:
@@ -622,4 +629,16 @@ def _check_ca_bundle(value: object, parameter: str = "ca_bundle") -> str | None:
         raise ConfigurationError(
             f"{parameter} must name an existing PEM file of CA certificates"
         )
+
+    # Read now, so that a wrong file is a configuration error here rather
+    # than a TLS failure at the first request.
+    import ssl
+
+    try:
+        ssl.create_default_context(cafile=path)
+    except (ssl.SSLError, OSError, ValueError):
+        raise ConfigurationError(
+            f"{parameter} holds no CA certificate in PEM form; give the CA's "
+            "PEM file (for the sandbox, its ca_bundle)"
+        ) from None
     return path

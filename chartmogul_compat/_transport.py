@@ -439,7 +439,8 @@ def _transport_error(
     exc: BaseException, url: str, timeout: tuple[float, float]
 ) -> TransportError:
     """A TransportError that says what failed, without requests' noise."""
-    target = url.split("/v1/", 1)[0]
+    # The origin only: a path is the user's text and could hold anything.
+    target = _origin(url)
     innermost = _innermost(exc)
     reason = _describe(innermost)
 

@@ -137,6 +137,13 @@ def _parse_option(option: str) -> tuple[str, str, type[Warning], str, int] | Non
 
     action = next((a for a in _ACTIONS if a.startswith(action_prefix)), None)
     category = _find_category(category_name)
+    if category is None and category_name.startswith("chartmogul_compat."):
+        # Python's start-up line looks the same for a typo as for a good
+        # name; say which it was, in Python's own words.
+        print(
+            f"Invalid -W option ignored: unknown warning category: {category_name!r}",
+            file=sys.stderr,
+        )
     if action is None or category is None:
         return None
 

@@ -42,7 +42,8 @@ try:
 except ImportError as exc:
     raise ImportError(
         "chartmogul_compat.sandbox needs trustme; install it with "
-        'pip install "chartmogul-compat[sandbox]"',
+        'pip install "chartmogul-compat[sandbox]" (from a checkout: '
+        "pip install '.[sandbox]')",
         name=exc.name,
     ) from exc
 

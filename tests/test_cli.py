@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from typing import IO
 
 import pytest
@@ -17,6 +18,7 @@ from chartmogul_compat._cli import (
     EXIT_API_ERROR,
     EXIT_AUTH,
     EXIT_CONFIG,
+    EXIT_INTERRUPTED,
     EXIT_NETWORK,
     EXIT_OK,
     EXIT_USAGE,
@@ -252,7 +254,9 @@ def _stop(process: subprocess.Popen[str], signum: int) -> tuple[int, str]:
     return returncode, stderr
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["int", "term"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["int", "term", "hup"]
+)
 def test_sandbox_command_serves_until_stopped_and_cleans_up(signum: int) -> None:
     process = _start_sandbox_command()
     try:
@@ -383,6 +387,59 @@ def test_ping_reads_base_url_and_ca_bundle_from_the_environment(
     }
     result = _run("ping", env=env)
     assert (result.returncode, result.stdout) == (0, "pong!\n")
+
+
+def test_ping_interrupted_says_so_and_exits_130() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        base = {k: v for k, v in os.environ.items() if not k.startswith("CHARTMOGUL_")}
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "chartmogul_compat",
+                "ping",
+                "--base-url",
+                f"https://127.0.0.1:{port}",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**base, "CHARTMOGUL_API_KEY": WRONG_KEY},
+        )
+        # Interrupted once it waits on the silent server's TLS handshake.
+        silent.settimeout(30)
+        connection, _ = silent.accept()
+        with connection:
+            time.sleep(0.2)  # from connect() into the handshake's read
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = process.communicate(timeout=10)
+    assert (process.returncode, stdout, stderr) == (
+        EXIT_INTERRUPTED,
+        "",
+        "chartmogul-compat: interrupted\n",
+    )
+
+
+def test_network_errors_show_the_origin_not_the_path() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = _run(
+        "ping",
+        "--base-url",
+        f"https://127.0.0.1:{port}/cm_live_5f0c2b9e8d7a41c3",
+        "--max-retries",
+        "0",
+        env={"CHARTMOGUL_API_KEY": WRONG_KEY},
+    )
+    assert result.returncode == EXIT_NETWORK
+    assert result.stderr == (
+        f"chartmogul-compat: network error: could not reach https://127.0.0.1:{port}: "
+        "Failed to establish a new connection: [Errno 111] Connection refused\n"
+    )
 
 
 def test_main_returns_the_code_in_process(capsys: pytest.CaptureFixture[str]) -> None:

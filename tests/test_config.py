@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 from packaging.version import Version
 
 import chartmogul_compat
@@ -247,7 +248,18 @@ def test_mixing_api_key_with_legacy_keywords_is_an_error(
             "api_key is missing: pass Config(api_key), or use "
             "Config.from_env() to read CHARTMOGUL_API_KEY",
         ),
-        ((None,), {}, "api_key must be a str, not NoneType"),
+        (
+            (None,),
+            {},
+            "api_key is None: pass your API key as Config(api_key); if it comes "
+            "from an environment variable, that variable is not set",
+        ),
+        (
+            (None, None),
+            {},
+            "api_key is None: pass your API key as Config(api_key); if it comes "
+            "from an environment variable, that variable is not set",
+        ),
         (
             ("",),
             {},
@@ -354,6 +366,7 @@ def test_mixing_api_key_with_legacy_keywords_is_an_error(
     ids=[
         "no-key",
         "none-key",
+        "none-none",
         "empty-key",
         "newline-key",
         "newline-secret",
@@ -482,8 +495,17 @@ def test_ca_bundle_must_exist(tmp_path: Path) -> None:
         "ca_bundle must name an existing PEM file of CA certificates"
     )
 
+    not_pem = tmp_path / "hostname"
+    not_pem.write_text("build-host\n")
+    with pytest.raises(ConfigurationError) as caught:
+        Config(KEY, ca_bundle=not_pem)
+    assert str(caught.value) == (
+        "ca_bundle holds no CA certificate in PEM form; give the CA's PEM file "
+        "(for the sandbox, its ca_bundle)"
+    )
+
     pem = tmp_path / "ca.pem"
-    pem.write_text("placeholder")
+    trustme.CA().cert_pem.write_to_path(str(pem))
     assert Config(KEY, ca_bundle=pem).ca_bundle == str(pem)
 
 
@@ -650,7 +672,7 @@ def test_from_env_errors_name_the_variable_they_came_from(
 
 def test_from_env_reads_base_url_and_ca_bundle(tmp_path: Path) -> None:
     pem = tmp_path / "ca.pem"
-    pem.write_text("placeholder")
+    trustme.CA().cert_pem.write_to_path(str(pem))
     environ = {
         "CHARTMOGUL_API_KEY": KEY,
         "CHARTMOGUL_BASE_URL": "https://127.0.0.1:8443",

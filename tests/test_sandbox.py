@@ -731,5 +731,6 @@ def test_import_without_trustme_names_the_extra(
 
     assert str(caught.value) == (
         "chartmogul_compat.sandbox needs trustme; install it with "
-        'pip install "chartmogul-compat[sandbox]"'
+        'pip install "chartmogul-compat[sandbox]" (from a checkout: '
+        "pip install '.[sandbox]')"
     )

@@ -200,6 +200,15 @@ def test_warning_blames_the_caller_through_an_unnormalised_path(
     )
 
 
+def test_a_misspelt_category_of_ours_is_reported(tmp_path: Path) -> None:
+    result = _run(tmp_path, "-W", "error::chartmogul_compat.LegacyCredentialWarning")
+    assert (result.returncode, result.stdout) == (0, "finished\n")
+    assert (
+        "Invalid -W option ignored: unknown warning category: "
+        "'chartmogul_compat.LegacyCredentialWarning'\n"
+    ) in result.stderr
+
+
 def test_import_under_a_blanket_error_filter_is_clean(tmp_path: Path) -> None:
     result = subprocess.run(
         [
