@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +21,15 @@ def sandbox(sandbox_server: Sandbox) -> Iterator[Sandbox]:
     sandbox_server.reset()
     yield sandbox_server
     sandbox_server.reset()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port with nothing listening: connecting is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 @pytest.fixture(autouse=True)

@@ -113,22 +113,26 @@ def test_ping_with_a_wrong_key_is_an_authentication_failure(sandbox: Sandbox) ->
     )
 
 
-def test_ping_to_a_closed_port_is_a_network_failure() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+@pytest.mark.parametrize(
+    "path", ["", "/cm_live_5f0c2b9e8d7a41c3"], ids=["root", "key-pasted-in-path"]
+)
+def test_ping_to_a_closed_port_is_a_network_failure(
+    closed_port: int, path: str
+) -> None:
+    # The message names the origin only: a path is the user's text.
     result = _run(
         "ping",
         "--base-url",
-        f"https://127.0.0.1:{port}",
+        f"https://127.0.0.1:{closed_port}{path}",
         "--max-retries",
         "0",
         env={"CHARTMOGUL_API_KEY": WRONG_KEY},
     )
     assert result.returncode == EXIT_NETWORK
     assert result.stderr == (
-        f"chartmogul-compat: network error: could not reach https://127.0.0.1:{port}: "
-        "Failed to establish a new connection: [Errno 111] Connection refused\n"
+        "chartmogul-compat: network error: could not reach "
+        f"https://127.0.0.1:{closed_port}: Failed to establish a new connection: "
+        "[Errno 111] Connection refused\n"
     )
 
 
@@ -351,11 +355,8 @@ def test_verbose_main_in_process_leaves_logging_as_it_was(
     assert (logger.handlers, logger.level) == (handlers, level)
 
 
-def test_demo_behind_a_proxy_says_so_in_one_line() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    result = _run("demo", env={"HTTPS_PROXY": f"http://127.0.0.1:{port}"})
+def test_demo_behind_a_proxy_says_so_in_one_line(closed_port: int) -> None:
+    result = _run("demo", env={"HTTPS_PROXY": f"http://127.0.0.1:{closed_port}"})
     assert result.returncode == EXIT_NETWORK
     assert result.stderr.startswith(
         "chartmogul-compat: the demo could not reach its own sandbox: could not "
@@ -420,25 +421,6 @@ def test_ping_interrupted_says_so_and_exits_130() -> None:
         EXIT_INTERRUPTED,
         "",
         "chartmogul-compat: interrupted\n",
-    )
-
-
-def test_network_errors_show_the_origin_not_the_path() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    result = _run(
-        "ping",
-        "--base-url",
-        f"https://127.0.0.1:{port}/cm_live_5f0c2b9e8d7a41c3",
-        "--max-retries",
-        "0",
-        env={"CHARTMOGUL_API_KEY": WRONG_KEY},
-    )
-    assert result.returncode == EXIT_NETWORK
-    assert result.stderr == (
-        f"chartmogul-compat: network error: could not reach https://127.0.0.1:{port}: "
-        "Failed to establish a new connection: [Errno 111] Connection refused\n"
     )
 
 

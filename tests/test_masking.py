@@ -7,7 +7,6 @@ import base64
 import io
 import logging
 import pickle
-import socket
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -78,11 +77,11 @@ def _render_with_locals(error: BaseException) -> str:
     return "".join(rendered.format())
 
 
-def test_tracebacks_with_locals_do_not_leak_the_key(leak_sandbox: Sandbox) -> None:
+def test_tracebacks_with_locals_do_not_leak_the_key(
+    leak_sandbox: Sandbox, closed_port: int
+) -> None:
     sandbox = leak_sandbox
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = closed_port
     configs = {
         "unauthorized": cm.Config(
             SECRET, base_url=sandbox.base_url, ca_bundle=sandbox.ca_bundle
@@ -117,6 +116,7 @@ def test_tracebacks_with_locals_do_not_leak_the_key(leak_sandbox: Sandbox) -> No
 
 def test_no_path_leaks_the_key(
     leak_sandbox: Sandbox,
+    closed_port: int,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -182,10 +182,9 @@ def test_no_path_leaks_the_key(
         cm.Ping.ping(untrusted).get()
     seen.append(_render(tls.value))
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    closed = cm.Config(SENTINEL, base_url=f"https://127.0.0.1:{port}", max_retries=0)
+    closed = cm.Config(
+        SENTINEL, base_url=f"https://127.0.0.1:{closed_port}", max_retries=0
+    )
     with pytest.raises(cm.ConnectError) as refused:
         cm.Ping.ping(closed).get()
     seen.append(_render(refused.value))

@@ -72,13 +72,6 @@ def _only_pool(config: cm.Config) -> Any:
     return pools[key]
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 # --- the happy path ----------------------------------------------------------
 
 
@@ -361,10 +354,9 @@ def test_without_ca_bundle_the_environment_bundle_applies(
 
 
 def test_proxy_variables_are_honoured(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, closed_port: int
 ) -> None:
-    port = _closed_port()
-    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed_port}")
     with (
         sandbox.config(max_retries=0) as config,
         pytest.raises(cm.ConnectError) as caught,
@@ -381,8 +373,8 @@ def test_proxy_variables_are_honoured(
 # --- connection failures and timeouts ----------------------------------------
 
 
-def test_closed_port_is_a_connect_error() -> None:
-    port = _closed_port()
+def test_closed_port_is_a_connect_error(closed_port: int) -> None:
+    port = closed_port
     config = cm.Config(
         "cm_live_5f0c2b9e8d7a41c3", base_url=f"https://127.0.0.1:{port}", max_retries=0
     )
