@@ -223,8 +223,14 @@ class Config:
         base_url: object,
         ca_bundle: object,
         retry_budget: object,
+        base_url_name: str = "base_url",
+        ca_bundle_name: str = "ca_bundle",
     ) -> None:
-        """Validate and store every setting; shared by all constructors."""
+        """Validate and store every setting; shared by all constructors.
+
+        The ``*_name`` arguments are what errors call those settings: the
+        environment variable, when that is where the value came from.
+        """
         try:
             self.api_key  # noqa: B018 - unset until the first _setup
         except AttributeError:
@@ -239,8 +245,8 @@ class Config:
         set_(self, "request_timeout", request_timeout)
         set_(self, "max_retries", _check_count(max_retries, "max_retries"))
         set_(self, "backoff_factor", _check_seconds(backoff_factor, "backoff_factor"))
-        set_(self, "base_url", _check_base_url(base_url))
-        set_(self, "ca_bundle", _check_ca_bundle(ca_bundle))
+        set_(self, "base_url", _check_base_url(base_url, base_url_name))
+        set_(self, "ca_bundle", _check_ca_bundle(ca_bundle, ca_bundle_name))
         set_(self, "retry_budget", _check_seconds(retry_budget, "retry_budget"))
         set_(self, "_transport", None)
 
@@ -273,13 +279,13 @@ class Config:
         """
         env = os.environ if environ is None else environ
 
-        # Checked here too, so that a mistake names the variable it came from.
+        base_url_name = ca_bundle_name = None
         if base_url is None:
             base_url = env.get(_ENV_BASE_URL) or DEFAULT_BASE_URL
-            _check_base_url(base_url, _ENV_BASE_URL)
+            base_url_name = _ENV_BASE_URL
         if ca_bundle is None:
             ca_bundle = env.get(_ENV_CA_BUNDLE) or None
-            _check_ca_bundle(ca_bundle, _ENV_CA_BUNDLE)
+            ca_bundle_name = _ENV_CA_BUNDLE
 
         key, message, category = _key_from_env(env)
 
@@ -292,6 +298,8 @@ class Config:
             base_url=base_url,
             ca_bundle=ca_bundle,
             retry_budget=retry_budget,
+            base_url_name=base_url_name or "base_url",
+            ca_bundle_name=ca_bundle_name or "ca_bundle",
         )
         if message is not None:
             warn_legacy_credentials(message, category)
@@ -486,15 +494,16 @@ def _check_seconds(value: object, parameter: str, *, allow_zero: bool = True) ->
         seconds = float("nan")
 
     # Compared after conversion: Decimal("1e-400") is above 0 but becomes 0.0.
-    if allow_zero and not 0 <= seconds <= _MAX_SECONDS:
+    above_minimum = seconds >= 0 if allow_zero else seconds > 0
+    if above_minimum and seconds <= _MAX_SECONDS:  # False for NaN, as wanted
+        return seconds
+    if allow_zero:
         raise ConfigurationError(
             f"{parameter} must be a number of seconds from 0 to {_MAX_SECONDS:g}"
         )
-    if not allow_zero and not 0 < seconds <= _MAX_SECONDS:
-        raise ConfigurationError(
-            f"{parameter} must be more than 0 and at most {_MAX_SECONDS:g} seconds"
-        )
-    return seconds
+    raise ConfigurationError(
+        f"{parameter} must be more than 0 and at most {_MAX_SECONDS:g} seconds"
+    )
 
 
 def _check_count(value: object, parameter: str) -> int:

@@ -383,7 +383,9 @@ def _status_error(
     # holds no longer shows the key.
     if response.request is not None:
         _redact(response.request.headers)
-    error.__cause__ = requests.HTTPError(f"{status} for {url}", response=response)
+    error.__cause__ = requests.HTTPError(
+        f"{status} for {_origin(url)}", response=response
+    )
     return error
 
 

@@ -109,6 +109,9 @@ def _apply_command_line_filters() -> None:
     them. If this import happens inside ``warnings.catch_warnings()`` (as
     within a pytest test), the filters last only as long as that block.
     """
+    for option in sys.warnoptions:
+        _report_unknown_category_of_ours(option)
+
     parsed = [_parse_option(option) for option in sys.warnoptions]
     first = next(
         (
@@ -137,13 +140,6 @@ def _parse_option(option: str) -> tuple[str, str, type[Warning], str, int] | Non
 
     action = next((a for a in _ACTIONS if a.startswith(action_prefix)), None)
     category = _find_category(category_name)
-    if category is None and category_name.startswith("chartmogul_compat."):
-        # Python's start-up line looks the same for a typo as for a good
-        # name; say which it was, in Python's own words.
-        print(
-            f"Invalid -W option ignored: unknown warning category: {category_name!r}",
-            file=sys.stderr,
-        )
     if action is None or category is None:
         return None
 
@@ -162,6 +158,21 @@ def _parse_option(option: str) -> tuple[str, str, type[Warning], str, int] | Non
         message = re.escape(message) if message else ""
         module = re.escape(module) + r"\Z" if module else ""
     return action, message, category, module, lineno
+
+
+def _report_unknown_category_of_ours(option: str) -> None:
+    """Say so when an option names one of our categories that does not exist.
+
+    Python's start-up line looks the same for a typo as for a good name, so a
+    misspelt category in CI would silently check nothing.
+    """
+    fields = option.split(":")
+    name = fields[2].strip() if len(fields) > 2 else ""
+    if name.startswith("chartmogul_compat.") and _find_category(name) is None:
+        print(
+            f"Invalid -W option ignored: unknown warning category: {name!r}",
+            file=sys.stderr,
+        )
 
 
 def _find_category(name: str) -> type[Warning] | None:
