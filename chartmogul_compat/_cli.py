@@ -275,9 +275,10 @@ def _run_demo(sandbox_class: type[Sandbox], out: TextIO) -> int:
         out.write("1. Old code, with the same API key as token and secret:\n")
         out.write("   config = Config(ACCOUNT_TOKEN, SECRET_KEY)\n")
         with _warnings_to(out, indent="   "):
-            # No retries: the sandbox is in this process, and a failure (a
-            # proxy in the way) should show at once.
-            config = Config(
+            # The legacy call is what this step shows. No retries: the
+            # sandbox is in this process, and a failure (a proxy in the way)
+            # should show at once.
+            config = Config(  # type: ignore[deprecated]
                 key,
                 key,
                 base_url=sandbox.base_url,

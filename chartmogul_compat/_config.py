@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Final, Union
+from typing import TYPE_CHECKING, Any, Final, Union, overload
 
 from ._credentials import collapse_legacy, mask_key, validate_key
 from ._errors import ArgumentMissingError, ConfigurationError
@@ -27,9 +27,27 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from types import TracebackType
 
-    from typing_extensions import Self
+    from typing_extensions import Self, deprecated
 
     from ._transport import Transport
+else:
+
+    def deprecated(message: str) -> Any:
+        """Mark an overload as deprecated (PEP 702) without typing_extensions.
+
+        Type checkers read the import above. At run time
+        ``typing_extensions.deprecated`` would make the function warn when
+        called, but an overload is never called (the implementation replaces
+        it), so only the marker is kept and the import (several milliseconds)
+        is saved.
+        """
+
+        def mark(function: Any) -> Any:
+            function.__deprecated__ = message
+            return function
+
+        return mark
+
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -148,9 +166,87 @@ class Config:
     timeout: tuple[float, float]
     _transport: Transport | None
 
-    # Known gap: no typing.overload marks the legacy shape as deprecated yet,
-    # so type checkers accept Config(token, secret) silently; only the runtime
-    # warning reports it.
+    # The overloads tell type checkers the call shapes; the legacy ones are
+    # marked deprecated (PEP 702), so `mypy --enable-error-code deprecated`
+    # and pyright's reportDeprecated flag them before any code runs. The
+    # messages must be string literals: type checkers ignore anything else.
+    # The implementation below decides the shape at run time and warns.
+
+    @overload
+    def __init__(
+        self,
+        api_key: str,
+        request_timeout: Timeout = None,
+        max_retries: int = _DEFAULT_MAX_RETRIES,
+        backoff_factor: float = _DEFAULT_BACKOFF_FACTOR,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        retry_budget: float = DEFAULT_RETRY_BUDGET,
+    ) -> None: ...
+
+    # The pair, by position or keyword. Both are `str | None`, so that
+    # `Config(TOKEN, os.environ.get("SECRET"))` is reported as deprecated (it
+    # is, whenever the variable is set) rather than as matching no overload.
+    # A literal None second argument matches the modern shape first, as at
+    # run time.
+    @overload
+    @deprecated(
+        "Config(account_token, secret_key) is deprecated: write Config(api_key) "
+        "with your API key instead. The two-value form will be removed in "
+        "chartmogul-compat 1.0.0."
+    )
+    def __init__(
+        self,
+        account_token: str | None,
+        secret_key: str | None,
+        request_timeout: Timeout = None,
+        max_retries: int = _DEFAULT_MAX_RETRIES,
+        backoff_factor: float = _DEFAULT_BACKOFF_FACTOR,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        retry_budget: float = DEFAULT_RETRY_BUDGET,
+    ) -> None: ...
+
+    # One of the two legacy keywords alone (with both, the overload above
+    # matches). Two overloads, so that Config() matches none.
+    @overload
+    @deprecated(
+        "Config(account_token=...) is deprecated: write Config(api_key=...) "
+        "with your API key instead. The legacy keywords will be removed in "
+        "chartmogul-compat 1.0.0."
+    )
+    def __init__(
+        self,
+        *,
+        account_token: str | None,
+        request_timeout: Timeout = None,
+        max_retries: int = _DEFAULT_MAX_RETRIES,
+        backoff_factor: float = _DEFAULT_BACKOFF_FACTOR,
+        base_url: str = DEFAULT_BASE_URL,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        retry_budget: float = DEFAULT_RETRY_BUDGET,
+    ) -> None: ...
+
+    @overload
+    @deprecated(
+        "Config(secret_key=...) is deprecated: write Config(api_key=...) with "
+        "your API key instead. The legacy keywords will be removed in "
+        "chartmogul-compat 1.0.0."
+    )
+    def __init__(
+        self,
+        *,
+        secret_key: str | None,
+        request_timeout: Timeout = None,
+        max_retries: int = _DEFAULT_MAX_RETRIES,
+        backoff_factor: float = _DEFAULT_BACKOFF_FACTOR,
+        base_url: str = DEFAULT_BASE_URL,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        retry_budget: float = DEFAULT_RETRY_BUDGET,
+    ) -> None: ...
+
     def __init__(
         self,
         *args: Any,

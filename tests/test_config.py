@@ -82,7 +82,7 @@ def test_modern_positionals_keep_the_official_meaning(
 
 def test_legacy_constructor_warns_at_the_callers_line() -> None:
     with pytest.warns(LegacyCredentialsWarning) as caught:
-        config = Config(KEY, KEY)  # legacy-call-site
+        config = Config(KEY, KEY)  # type: ignore[deprecated]  # legacy-call-site
     assert config.api_key == KEY
     assert config.auth == (KEY, "")
     assert len(caught) == 1
@@ -93,7 +93,7 @@ def test_legacy_constructor_warns_at_the_callers_line() -> None:
 
 def test_legacy_warning_message_is_exact_and_holds_no_value() -> None:
     with pytest.warns(LegacyCredentialsWarning) as caught:
-        Config(KEY, KEY)
+        Config(KEY, KEY)  # type: ignore[deprecated]
     message = str(caught[0].message)
     assert message == (
         "Config(account_token, secret_key) is deprecated: ChartMogul takes a "
@@ -106,7 +106,7 @@ def test_legacy_warning_message_is_exact_and_holds_no_value() -> None:
 
 def test_legacy_mismatch_warns_with_the_stronger_category() -> None:
     with pytest.warns(SecretKeyMismatchWarning) as caught:
-        config = Config(KEY, OTHER)  # mismatch-call-site
+        config = Config(KEY, OTHER)  # type: ignore[deprecated]  # mismatch-call-site
     assert config.api_key == KEY
     assert len(caught) == 1
     assert issubclass(caught[0].category, LegacyCredentialsWarning)
@@ -124,7 +124,7 @@ def test_legacy_warning_is_a_deprecation_warning() -> None:
 
 class _Subclassed(Config):
     def __init__(self, token: str, secret: str) -> None:
-        super().__init__(token, secret)  # subclass-call-site
+        super().__init__(token, secret)  # type: ignore[deprecated]  # subclass-call-site
 
 
 def test_legacy_warning_blames_the_first_frame_outside_the_package() -> None:
@@ -138,7 +138,7 @@ def test_legacy_warning_becomes_an_error_under_a_filter() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", LegacyCredentialsWarning)
         with pytest.raises(LegacyCredentialsWarning):
-            Config(KEY, KEY)
+            Config(KEY, KEY)  # type: ignore[deprecated]
 
 
 @pytest.mark.parametrize(
@@ -525,7 +525,7 @@ def test_repr_masks_the_key(render: Any) -> None:
     [(Decimal("2.5"), 2.5), (Fraction(1, 2), 0.5), (7, 7.0)],
     ids=["decimal", "fraction", "int"],
 )
-def test_any_real_number_is_a_timeout(value: object, seconds: float) -> None:
+def test_any_real_number_is_a_timeout(value: Any, seconds: float) -> None:
     config = Config(KEY, value, 3, value)
     assert config.timeout == (seconds, seconds)
     assert config.backoff_factor == seconds
@@ -705,7 +705,7 @@ def test_from_env_signature_matches_the_constructor_settings() -> None:
 
 def test_a_missing_key_is_an_argument_missing_error() -> None:
     with pytest.raises(ArgumentMissingError):
-        Config()
+        Config()  # type: ignore[call-overload]
     with pytest.raises(ArgumentMissingError):
         Config.from_env({})
     assert issubclass(ArgumentMissingError, ConfigurationError)

@@ -126,14 +126,14 @@ def test_no_path_leaks_the_key(
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        legacy = cm.Config(
+        legacy = cm.Config(  # type: ignore[deprecated]
             SENTINEL,
             SECRET,
             base_url=sandbox.base_url,
             ca_bundle=sandbox.ca_bundle,
             backoff_factor=0,
         )
-        cm.Config(SENTINEL, SENTINEL)
+        cm.Config(SENTINEL, SENTINEL)  # type: ignore[deprecated]
         cm.Config.from_env(
             {"CHARTMOGUL_ACCOUNT_TOKEN": SENTINEL, "CHARTMOGUL_SECRET_KEY": SECRET}
         )
@@ -194,7 +194,7 @@ def test_no_path_leaks_the_key(
             cm.Config(bad)
         seen.append(_render(invalid.value))
         with pytest.raises(cm.ConfigurationError) as invalid_secret:
-            cm.Config(SENTINEL, bad)
+            cm.Config(SENTINEL, bad)  # type: ignore[deprecated]
         seen.append(_render(invalid_secret.value))
 
     with pytest.raises(TypeError) as pickled:

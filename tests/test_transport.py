@@ -87,7 +87,7 @@ def test_ping_with_a_legacy_config_sends_one_key_and_an_empty_password(
     sandbox: Sandbox,
 ) -> None:
     with pytest.warns(cm.LegacyCredentialsWarning):
-        config = cm.Config(
+        config = cm.Config(  # type: ignore[deprecated]
             sandbox.api_key,
             sandbox.api_key,
             base_url=sandbox.base_url,
@@ -110,7 +110,7 @@ def test_ping_with_a_legacy_config_sends_one_key_and_an_empty_password(
 
 def test_mismatched_legacy_pair_sends_the_account_token(sandbox: Sandbox) -> None:
     with pytest.warns(cm.SecretKeyMismatchWarning):
-        config = cm.Config(
+        config = cm.Config(  # type: ignore[deprecated]
             sandbox.api_key,
             WRONG_KEY,
             base_url=sandbox.base_url,
