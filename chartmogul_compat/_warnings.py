@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ._version import LEGACY_REMOVAL_VERSION
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import FrameType
 
 __all__ = [
@@ -66,25 +67,48 @@ SECRET_MISMATCH_MESSAGE = (
 )
 
 
+#: Called as ``observer(category, filename, lineno)`` before each warning
+#: `warn_legacy_credentials` gives, with the line it blames. The pytest plugin
+#: counts legacy calls through this, including those an ``error`` filter
+#: turns into exceptions that pytest never records as warnings. Empty unless
+#: the plugin is active, and then warning costs nothing extra.
+legacy_call_observers: list[Callable[[type[Warning], str, int], None]] = []
+
+
 def warn_legacy_credentials(message: str, category: type[Warning]) -> None:
     """Warn, blaming the first caller outside this package.
 
     The caller's file and line are what a user needs to fix, and a warning
     blamed on the package would be hidden by the default filters.
     """
+    if legacy_call_observers:
+        caller, _ = _first_frame_outside_package()
+        if caller is not None:
+            for observer in list(legacy_call_observers):
+                observer(category, caller.f_code.co_filename, caller.f_lineno)
+
     if sys.version_info >= (3, 12):
         warnings.warn(message, category, skip_file_prefixes=_PACKAGE_DIRS)
         return
 
     # Before 3.12 there is no skip_file_prefixes: count our own frames.
     # Remove this branch when Python 3.11 support ends.
-    # stacklevel 2 is the frame that called this helper; go on outwards.
+    _, depth = _first_frame_outside_package()
+    warnings.warn(message, category, stacklevel=depth)
+
+
+def _first_frame_outside_package() -> tuple[FrameType | None, int]:
+    """The innermost caller outside this package, and its ``stacklevel``.
+
+    Counted as `warn_legacy_credentials` sees it: stacklevel 2 is the frame
+    that called that helper.
+    """
     stacklevel = 2
-    frame: FrameType | None = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIRS):
         stacklevel += 1
         frame = frame.f_back
-    warnings.warn(message, category, stacklevel=stacklevel)
+    return frame, stacklevel
 
 
 _OURS = (LegacyCredentialsWarning, SecretKeyMismatchWarning)

@@ -9,6 +9,9 @@ import pytest
 
 from chartmogul_compat.sandbox import Sandbox
 
+# The pytester fixture, for the tests of the package's pytest plugin.
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[Sandbox]:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
+
+import pytest
 
 import chartmogul_compat
 
@@ -66,3 +70,28 @@ def test_package_ships_py_typed() -> None:
     from importlib.resources import files
 
     assert files("chartmogul_compat").joinpath("py.typed").is_file()
+
+
+def test_wheel_ships_py_typed_and_the_pytest_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # hatchling's PEP 517 hook in-process: no isolated build, no network.
+    from hatchling.build import build_wheel
+
+    monkeypatch.chdir(Path(__file__).parent.parent)
+    with zipfile.ZipFile(tmp_path / build_wheel(str(tmp_path))) as wheel:
+        names = set(wheel.namelist())
+        dist_info = next(name for name in names if name.endswith(".dist-info/WHEEL"))
+        entry_points = wheel.read(dist_info.replace("WHEEL", "entry_points.txt"))
+
+    assert {
+        "chartmogul_compat/py.typed",
+        "chartmogul_compat/pytest_plugin.py",
+    } <= names
+    assert entry_points.decode().splitlines() == [
+        "[console_scripts]",
+        "chartmogul-compat = chartmogul_compat._cli:main",
+        "",
+        "[pytest11]",
+        "chartmogul_compat = chartmogul_compat.pytest_plugin",
+    ]

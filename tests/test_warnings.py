@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import chartmogul_compat
-from chartmogul_compat import LegacyCredentialsWarning, SecretKeyMismatchWarning
+from chartmogul_compat import (
+    LegacyCredentialsWarning,
+    SecretKeyMismatchWarning,
+    _warnings,
+)
 from chartmogul_compat._warnings import _parse_option
 
 LEGACY = "chartmogul_compat.LegacyCredentialsWarning"
+
+
+def _line_of(marker: str) -> int:
+    """The line number in this file of the line ending with ``# marker``."""
+    source = Path(__file__).read_text().splitlines()
+    return next(n for n, line in enumerate(source, 1) if line.endswith(f"# {marker}"))
 
 
 @pytest.mark.parametrize(
@@ -225,3 +236,20 @@ def test_import_under_a_blanket_error_filter_is_clean(tmp_path: Path) -> None:
         check=False,
     )
     assert (result.returncode, result.stdout) == (0, "imported\n")
+
+
+def test_observers_see_each_legacy_call_even_when_it_raises(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[tuple[type[Warning], str, int]] = []
+    observers: list[Callable[[type[Warning], str, int], None]] = [
+        lambda *call: seen.append(call)
+    ]
+    monkeypatch.setattr(_warnings, "legacy_call_observers", observers)
+    token, secret = "cm_live_5f0c2b9e8d7a41c3", "cm_live_0aa11bb22cc33dd4"
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LegacyCredentialsWarning)
+        with pytest.raises(SecretKeyMismatchWarning):
+            chartmogul_compat.Config(token, secret)  # type: ignore[deprecated]  # observed
+    assert seen == [(SecretKeyMismatchWarning, __file__, _line_of("observed"))]
