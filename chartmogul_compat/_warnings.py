@@ -71,7 +71,7 @@ SECRET_MISMATCH_MESSAGE = (
 #: `warn_legacy_credentials` gives, with the line it blames. The pytest plugin
 #: counts legacy calls through this, including those an ``error`` filter
 #: turns into exceptions that pytest never records as warnings. Empty unless
-#: the plugin is active, and then warning costs nothing extra.
+#: the plugin is active; while it is empty, warning costs nothing extra.
 legacy_call_observers: list[Callable[[type[Warning], str, int], None]] = []
 
 

@@ -13,8 +13,10 @@ stays out of the way until used:
 - at the end of the run, a summary lists the source lines that used legacy
   credentials, if any did.
 
-Known gap: under pytest-xdist each worker counts its own calls and no summary
-is shown; run without ``-n`` to see it.
+Needs pytest 7 or later. Known gaps: under pytest-xdist each worker counts
+its own calls and no summary is shown (run without ``-n`` to see it); calls
+made while a ``conftest.py`` is imported, before `pytest_configure`, are not
+counted.
 """
 
 from __future__ import annotations
@@ -121,7 +123,8 @@ def chartmogul_sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
     ``config(**settings)`` for a `Config` pointed at it; faults queued with
     ``inject`` and the ``requests`` it recorded last until the next test.
     One sandbox serves the whole session, or each module with
-    ``--chartmogul-sandbox-scope=module``.
+    ``--chartmogul-sandbox-scope=module`` or the ``chartmogul_sandbox_scope``
+    ini option.
     """
     try:
         from .sandbox import Sandbox
