@@ -1,9 +1,10 @@
 """Warning categories, and the one helper that emits them.
 
-Both categories subclass `DeprecationWarning`, so a filter on either the
-standard category or the package's own catches them, and
+The credential categories subclass `DeprecationWarning`, so a filter on
+either the standard category or the package's own catches them, and
 ``python -W error::chartmogul_compat.LegacyCredentialsWarning`` turns them into
-failures.
+failures. The bridge's categories subclass `UserWarning`: they report a setting
+that does not reach the official library, not a deprecation.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LegacyCredentialsWarning",
+    "OfficialBridgeWarning",
     "SecretKeyMismatchWarning",
-    "warn_legacy_credentials",
+    "UntestedOfficialVersionWarning",
+    "warn_at_caller",
 ]
 
 # Code objects keep the path the package was imported by, which may be
@@ -40,6 +43,18 @@ class LegacyCredentialsWarning(DeprecationWarning):
 
 class SecretKeyMismatchWarning(LegacyCredentialsWarning):
     """The legacy secret key differs from the account token and is ignored."""
+
+
+class OfficialBridgeWarning(UserWarning):
+    """The official library, reached through the bridge, cannot do what was asked.
+
+    For example a `Config`'s ``ca_bundle``, which the official library has no
+    way to take.
+    """
+
+
+class UntestedOfficialVersionWarning(OfficialBridgeWarning):
+    """The installed official library is newer than the versions the bridge knows."""
 
 
 def _legacy_message(key_source: str) -> str:
@@ -66,7 +81,7 @@ SECRET_MISMATCH_MESSAGE = (
 )
 
 
-def warn_legacy_credentials(message: str, category: type[Warning]) -> None:
+def warn_at_caller(message: str, category: type[Warning]) -> None:
     """Warn, blaming the first caller outside this package.
 
     The caller's file and line are what a user needs to fix, and a warning
@@ -87,7 +102,12 @@ def warn_legacy_credentials(message: str, category: type[Warning]) -> None:
     warnings.warn(message, category, stacklevel=stacklevel)
 
 
-_OURS = (LegacyCredentialsWarning, SecretKeyMismatchWarning)
+_OURS = (
+    LegacyCredentialsWarning,
+    SecretKeyMismatchWarning,
+    OfficialBridgeWarning,
+    UntestedOfficialVersionWarning,
+)
 
 # Python's own order: an abbreviation means the first action it begins.
 _ACTIONS = ("default", "always", "ignore", "module", "once", "error")
