@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import chartmogul_compat
+from chartmogul_compat import _bridge
 
 EXPECTED_PUBLIC_NAMES = [
     "DEFAULT_BASE_URL",
@@ -22,6 +23,7 @@ EXPECTED_PUBLIC_NAMES = [
     "InvalidResponseError",
     "LegacyCredentialsWarning",
     "NotFoundError",
+    "OfficialBridgeWarning",
     "Ping",
     "Promise",
     "RateLimitError",
@@ -31,12 +33,18 @@ EXPECTED_PUBLIC_NAMES = [
     "ServerError",
     "TLSError",
     "TransportError",
+    "UntestedOfficialVersionWarning",
     "__version__",
 ]
 
 
 def test_all_lists_exactly_the_public_names() -> None:
-    assert chartmogul_compat.__all__ == EXPECTED_PUBLIC_NAMES
+    # Then the official library's own names, when it is installed.
+    official = [
+        name for name in _bridge.official_names() if name not in EXPECTED_PUBLIC_NAMES
+    ]
+
+    assert chartmogul_compat.__all__ == EXPECTED_PUBLIC_NAMES + official
     for name in chartmogul_compat.__all__:
         assert hasattr(chartmogul_compat, name)
 
@@ -46,11 +54,12 @@ def test_public_classes_name_the_public_module() -> None:
     assert repr(chartmogul_compat.Config) == "<class 'chartmogul_compat.Config'>"
 
 
-def test_import_does_not_load_requests_or_logging() -> None:
+def test_import_does_not_load_requests_logging_or_the_official_library() -> None:
     code = (
         "import sys, chartmogul_compat; "
         "print(sorted(m for m in ('requests', 'urllib3', 'logging', 'json', "
-        "'chartmogul_compat._transport') if m in sys.modules))"
+        "'chartmogul_compat._transport', 'chartmogul_compat._bridge', "
+        "'chartmogul', 'packaging', 'importlib.metadata') if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-S", "-c", code],
