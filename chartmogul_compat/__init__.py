@@ -5,9 +5,15 @@ Change ``import chartmogul`` to ``import chartmogul_compat as chartmogul``:
 `LegacyCredentialsWarning` at its line, ``Config(api_key)`` works silently,
 and both ping through one pooled, retried HTTPS session.
 
+With the extra ``official`` installed, every name the shim does not define
+(``Customer``, ``Invoice``, ``Metrics``, ...) is the official library's,
+taking a shim `Config` in place of its own: see `chartmogul_compat.official`.
+
 ``chartmogul_compat.sandbox`` (extra ``sandbox``) is a local HTTPS stand-in
 for the API, for tests.
 """
+
+from typing import Any as _Any
 
 from ._config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Config
 from ._errors import (
@@ -31,7 +37,12 @@ from ._ping import Ping
 from ._promise import Promise
 from ._retry import DEFAULT_RETRY_BUDGET
 from ._version import __version__
-from ._warnings import LegacyCredentialsWarning, SecretKeyMismatchWarning
+from ._warnings import (
+    LegacyCredentialsWarning,
+    OfficialBridgeWarning,
+    SecretKeyMismatchWarning,
+    UntestedOfficialVersionWarning,
+)
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -48,6 +59,7 @@ __all__ = [
     "InvalidResponseError",
     "LegacyCredentialsWarning",
     "NotFoundError",
+    "OfficialBridgeWarning",
     "Ping",
     "Promise",
     "RateLimitError",
@@ -57,6 +69,7 @@ __all__ = [
     "ServerError",
     "TLSError",
     "TransportError",
+    "UntestedOfficialVersionWarning",
     "__version__",
 ]
 
@@ -67,3 +80,39 @@ for _name in __all__:
     if isinstance(_value, type):
         _value.__module__ = __name__
 del _name, _value
+
+# `from chartmogul_compat import *` also brings the official library's names
+# when it is installed, and only importing it tells which names those are.
+# So the list above, which type checkers and linters read, is moved aside,
+# and the one Python reads at run time is built by __getattr__ on first use.
+_OWN_NAMES = tuple(__all__)
+del __all__
+
+
+def __getattr__(name: str) -> _Any:
+    """The official library's ``name``, for a name the shim does not define."""
+    if name == "__all__":
+        from ._bridge import official_names
+
+        names = [*_OWN_NAMES, *(n for n in official_names() if n not in _OWN_NAMES)]
+        globals()["__all__"] = names
+        return names
+    if name == "official":
+        # Not `from . import official`: that asks this function again.
+        import importlib
+
+        return importlib.import_module(f"{__name__}.official")
+    # Lookups of private and special names (by copy, pickle, doctest, IDEs)
+    # stay cheap and never import the official library.
+    if name.startswith("_"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    from ._bridge import forward
+
+    return forward(name, __name__)
+
+
+def __dir__() -> list[str]:
+    from ._bridge import official_names
+
+    return sorted({*globals(), *official_names()})

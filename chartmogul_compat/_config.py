@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, Union, overload
 from ._credentials import collapse_legacy, mask_key, validate_key
 from ._errors import ArgumentMissingError, ConfigurationError
 from ._retry import DEFAULT_RETRY_BUDGET
-from ._warnings import LegacyCredentialsWarning, warn_legacy_credentials
+from ._warnings import LegacyCredentialsWarning, warn_at_caller
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -144,6 +144,7 @@ class Config:
     """
 
     __slots__ = (
+        "_official_config",
         "_transport",
         "api_key",
         "backoff_factor",
@@ -165,6 +166,9 @@ class Config:
     #: The (connect, read) timeout actually used, after defaults.
     timeout: tuple[float, float]
     _transport: Transport | None
+    # The official library's Config the bridge hands to official calls, built
+    # on first use (see `_bridge.official_config_for`).
+    _official_config: Any
 
     # The overloads tell type checkers the call shapes; the legacy ones are
     # marked deprecated (PEP 702), so `mypy --enable-error-code deprecated`
@@ -307,7 +311,7 @@ class Config:
 
         # Warn last: a call that fails validation only raises.
         if legacy is not None:
-            warn_legacy_credentials(legacy.message, legacy.category)
+            warn_at_caller(legacy.message, legacy.category)
 
     def _setup(
         self,
@@ -345,6 +349,7 @@ class Config:
         set_(self, "ca_bundle", _check_ca_bundle(ca_bundle, ca_bundle_name))
         set_(self, "retry_budget", _check_seconds(retry_budget, "retry_budget"))
         set_(self, "_transport", None)
+        set_(self, "_official_config", None)
 
     @classmethod
     def from_env(
@@ -398,7 +403,7 @@ class Config:
             ca_bundle_name=ca_bundle_name or "ca_bundle",
         )
         if message is not None:
-            warn_legacy_credentials(message, category)
+            warn_at_caller(message, category)
         return config
 
     # The official library's attribute names, so old code reading them works.
@@ -412,6 +417,27 @@ class Config:
     def uri(self) -> str:
         """The versioned API root, ``base_url + "/v1"``."""
         return self.base_url + "/v1"
+
+    def to_official(self) -> Any:
+        """This config as the installed official library's own ``chartmogul.Config``.
+
+        Built the way the installed version takes it: ``Config(api_key, ...)``
+        from 3.0 on, ``Config(api_key, api_key, ...)`` before (the same key in
+        both places, as ChartMogul's 2021 guidance says). The timeout in use,
+        ``max_retries`` and ``backoff_factor`` carry over, and a non-default
+        ``base_url`` becomes the official object's ``uri``. ``ca_bundle`` and
+        ``retry_budget`` cannot carry over: the official library has no such
+        settings (it trusts ``REQUESTS_CA_BUNDLE``, and warns here with
+        `OfficialBridgeWarning` if a ``ca_bundle`` would be lost).
+
+        Each call builds a new object, which the caller may change freely.
+
+        :raises ModuleNotFoundError: if the official library is not installed
+            (``pip install "chartmogul-compat[official]"``).
+        """
+        from ._bridge import to_official  # deferred: it reads package metadata
+
+        return to_official(self)
 
     def close(self) -> None:
         """Close pooled connections. A later request opens new ones."""

@@ -46,6 +46,7 @@ __all__ = [
     "ServerError",
     "TLSError",
     "TransportError",
+    "error_class_for_status",
     "error_for_status",
 ]
 
@@ -215,6 +216,21 @@ class RequestTimeout(TransportError):
     """Connecting or waiting for the answer took longer than the timeout."""
 
 
+def error_class_for_status(status_code: int) -> type[APIError]:
+    """The `APIError` subclass that matches an HTTP status."""
+    if status_code in (401, 403):
+        return AuthenticationError
+    if status_code == 404:
+        return NotFoundError
+    if status_code == 429:
+        return RateLimitError
+    if status_code >= 500:
+        return ServerError
+    if 300 <= status_code < 400:
+        return RedirectError
+    return APIError
+
+
 def error_for_status(
     status_code: int,
     body: bytes,
@@ -223,19 +239,7 @@ def error_for_status(
     retry_after: float | None = None,
 ) -> APIError:
     """Build the `APIError` subclass that matches an HTTP status."""
-    cls: type[APIError]
-    if status_code in (401, 403):
-        cls = AuthenticationError
-    elif status_code == 404:
-        cls = NotFoundError
-    elif status_code == 429:
-        cls = RateLimitError
-    elif status_code >= 500:
-        cls = ServerError
-    elif 300 <= status_code < 400:
-        cls = RedirectError
-    else:
-        cls = APIError
+    cls = error_class_for_status(status_code)
     return cls(body, status_code=status_code, url=url, retry_after=retry_after)
 
 

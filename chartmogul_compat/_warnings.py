@@ -1,9 +1,10 @@
 """Warning categories, and the one helper that emits them.
 
-Both categories subclass `DeprecationWarning`, so a filter on either the
-standard category or the package's own catches them, and
+The credential categories subclass `DeprecationWarning`, so a filter on
+either the standard category or the package's own catches them, and
 ``python -W error::chartmogul_compat.LegacyCredentialsWarning`` turns them into
-failures.
+failures. The bridge's categories subclass `UserWarning`: they report a setting
+that does not reach the official library, not a deprecation.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LegacyCredentialsWarning",
+    "OfficialBridgeWarning",
     "SecretKeyMismatchWarning",
-    "warn_legacy_credentials",
+    "UntestedOfficialVersionWarning",
+    "warn_at_caller",
 ]
 
 # Code objects keep the path the package was imported by, which may be
@@ -41,6 +44,18 @@ class LegacyCredentialsWarning(DeprecationWarning):
 
 class SecretKeyMismatchWarning(LegacyCredentialsWarning):
     """The legacy secret key differs from the account token and is ignored."""
+
+
+class OfficialBridgeWarning(UserWarning):
+    """The official library, reached through the bridge, cannot do what was asked.
+
+    For example a `Config`'s ``ca_bundle``, which the official library has no
+    way to take.
+    """
+
+
+class UntestedOfficialVersionWarning(OfficialBridgeWarning):
+    """The installed official library is newer than the versions the bridge knows."""
 
 
 def _legacy_message(key_source: str) -> str:
@@ -67,21 +82,22 @@ SECRET_MISMATCH_MESSAGE = (
 )
 
 
-#: Called as ``observer(category, filename, lineno)`` before each warning
-#: `warn_legacy_credentials` gives, with the line it blames. The pytest plugin
-#: counts legacy calls through this, including those an ``error`` filter
-#: turns into exceptions that pytest never records as warnings. Empty unless
-#: the plugin is active; while it is empty, warning costs nothing extra.
+#: Called as ``observer(category, filename, lineno)`` before each
+#: legacy-credential warning `warn_at_caller` gives, with the line it blames.
+#: The pytest plugin counts legacy calls through this, including those an
+#: ``error`` filter turns into exceptions that pytest never records as
+#: warnings. Empty unless the plugin is active; while it is empty, warning
+#: costs nothing extra.
 legacy_call_observers: list[Callable[[type[Warning], str, int], None]] = []
 
 
-def warn_legacy_credentials(message: str, category: type[Warning]) -> None:
+def warn_at_caller(message: str, category: type[Warning]) -> None:
     """Warn, blaming the first caller outside this package.
 
     The caller's file and line are what a user needs to fix, and a warning
     blamed on the package would be hidden by the default filters.
     """
-    if legacy_call_observers:
+    if legacy_call_observers and issubclass(category, LegacyCredentialsWarning):
         caller, _ = _first_frame_outside_package()
         if caller is not None:
             for observer in list(legacy_call_observers):
@@ -100,7 +116,7 @@ def warn_legacy_credentials(message: str, category: type[Warning]) -> None:
 def _first_frame_outside_package() -> tuple[FrameType | None, int]:
     """The innermost caller outside this package, and its ``stacklevel``.
 
-    Counted as `warn_legacy_credentials` sees it: stacklevel 2 is the frame
+    Counted as `warn_at_caller` sees it: stacklevel 2 is the frame
     that called that helper.
     """
     stacklevel = 2
@@ -111,7 +127,12 @@ def _first_frame_outside_package() -> tuple[FrameType | None, int]:
     return frame, stacklevel
 
 
-_OURS = (LegacyCredentialsWarning, SecretKeyMismatchWarning)
+_OURS = (
+    LegacyCredentialsWarning,
+    SecretKeyMismatchWarning,
+    OfficialBridgeWarning,
+    UntestedOfficialVersionWarning,
+)
 
 # Python's own order: an abbreviation means the first action it begins.
 _ACTIONS = ("default", "always", "ignore", "module", "once", "error")

@@ -1,7 +1,8 @@
 """A local HTTPS stand-in for the ChartMogul API, for tests and demos.
 
-`Sandbox` serves ``GET /v1/ping`` over real TLS with a throwaway certificate
-authority, checks Basic Auth the way the API does, and records every request.
+`Sandbox` serves ``GET /v1/ping`` and a canned ``GET /v1/customers`` over
+real TLS with a throwaway certificate authority, checks Basic Auth the way
+the API does, and records every request.
 Faults queued with `Sandbox.inject` make the next requests misbehave the ways
 the real API and its load balancer do::
 
@@ -274,10 +275,46 @@ def _ping(request: RecordedRequest) -> _Reply:
     return _json_reply(200, {"data": "pong!"})
 
 
-# Handlers run only after the key has been accepted. Resources such as
-# ("GET", "/v1/customers") belong here.
+# One canned page of GET /v1/customers, whatever the query, so that the
+# official library's Customer.all has something to parse. It carries both
+# kinds of paging field: cursor and has_more, read from official 3.x on, and
+# the page numbers that official 2.x requires (it fails without them).
+_CUSTOMER_PAGE = {
+    "entries": [
+        {
+            "id": 1,
+            "uuid": "cus_00000000-0000-4000-8000-000000000001",
+            "external_id": "sandbox-customer-1",
+            "external_ids": ["sandbox-customer-1"],
+            "data_source_uuid": "ds_00000000-0000-4000-8000-000000000001",
+            "data_source_uuids": ["ds_00000000-0000-4000-8000-000000000001"],
+            "name": "Sandbox Customer",
+            "email": "customer@example.com",
+            "status": "Active",
+            "customer-since": "2021-11-09T00:00:00+00:00",
+            "mrr": 5000,
+            "arr": 60000,
+            "currency": "EUR",
+            "currency-sign": "\u20ac",
+        }
+    ],
+    "has_more": False,
+    "cursor": None,
+    "per_page": 200,
+    "page": 1,
+    "current_page": 1,
+    "total_pages": 1,
+}
+
+
+def _customers(request: RecordedRequest) -> _Reply:
+    return _json_reply(200, _CUSTOMER_PAGE)
+
+
+# Handlers run only after the key has been accepted.
 _ROUTES: dict[tuple[str, str], Callable[[RecordedRequest], _Reply]] = {
     ("GET", "/v1/ping"): _ping,
+    ("GET", "/v1/customers"): _customers,
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import chartmogul_compat
+from chartmogul_compat import _bridge
 
 EXPECTED_PUBLIC_NAMES = [
     "DEFAULT_BASE_URL",
@@ -26,6 +27,7 @@ EXPECTED_PUBLIC_NAMES = [
     "InvalidResponseError",
     "LegacyCredentialsWarning",
     "NotFoundError",
+    "OfficialBridgeWarning",
     "Ping",
     "Promise",
     "RateLimitError",
@@ -35,12 +37,18 @@ EXPECTED_PUBLIC_NAMES = [
     "ServerError",
     "TLSError",
     "TransportError",
+    "UntestedOfficialVersionWarning",
     "__version__",
 ]
 
 
 def test_all_lists_exactly_the_public_names() -> None:
-    assert chartmogul_compat.__all__ == EXPECTED_PUBLIC_NAMES
+    # Then the official library's own names, when it is installed.
+    official = [
+        name for name in _bridge.official_names() if name not in EXPECTED_PUBLIC_NAMES
+    ]
+
+    assert chartmogul_compat.__all__ == EXPECTED_PUBLIC_NAMES + official
     for name in chartmogul_compat.__all__:
         assert hasattr(chartmogul_compat, name)
 
@@ -53,11 +61,13 @@ def test_public_classes_name_the_public_module() -> None:
 def test_import_stays_light() -> None:
     # typing_extensions too: type checkers read `deprecated` from it, and
     # importing it would cost several milliseconds for nothing at run time.
+    # The bridge and what it needs load only when an official name is used.
     code = (
         "import sys, chartmogul_compat; "
         "print(sorted(m for m in ('requests', 'urllib3', 'logging', 'json', "
-        "'typing_extensions', 'chartmogul_compat._transport') "
-        "if m in sys.modules))"
+        "'typing_extensions', 'chartmogul_compat._transport', "
+        "'chartmogul_compat._bridge', 'chartmogul', 'packaging', "
+        "'importlib.metadata') if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-S", "-c", code],

@@ -153,7 +153,7 @@ def test_ping_rejects_credentials(sandbox: Sandbox, authorization: str | None) -
 @pytest.mark.parametrize(
     "path",
     [
-        pytest.param("/v1/customers", id="unknown-resource"),
+        pytest.param("/v1/invoices", id="unknown-resource"),
         pytest.param("/v1/ping/extra", id="below-ping"),
         pytest.param("/", id="root"),
         pytest.param("/favicon.ico", id="outside-v1"),
