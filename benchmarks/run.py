@@ -10,7 +10,7 @@ sandbox``) and prints a Markdown table: per-ping medians for each client,
 16 threads sharing one client, cold import time and the peak memory of a
 process doing 1,000 pings, each with its ratio to the reference measured in
 the same run and the target from issue 6. Figures are only comparable within
-one run; the ratios are what the targets judge. It takes about a minute.
+one run; the ratios are what the targets judge. It takes under a minute.
 
 Every client does what a caller of ``Ping.ping(config).get()`` needs: send
 ``GET /v1/ping`` with the key, read the whole answer and decode its JSON.
