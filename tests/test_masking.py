@@ -149,7 +149,7 @@ def test_no_path_leaks_the_key(
 
     seen.extend([repr(legacy), str(legacy), repr(transport_for(legacy))])
     seen.append(repr(cm.Ping.ping(legacy).get()))
-    seen.append(repr(transport_for(legacy)._session.auth))  # type: ignore[union-attr]
+    seen.append(repr(transport_for(legacy)._pool.session.auth))  # type: ignore[union-attr]
 
     # Every fault, with retries on so the retry log lines run too.
     sandbox.inject(RateLimited("0"), ServerFailure(503), DropConnection())

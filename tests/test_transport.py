@@ -65,9 +65,9 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 def _only_pool(config: cm.Config) -> Any:
     """The single urllib3 connection pool behind ``config``."""
-    session = _transport(config)._session
-    assert session is not None
-    pools = session.adapters["https://"].poolmanager.pools  # type: ignore[attr-defined]
+    pool = _transport(config)._pool
+    assert pool is not None
+    pools = pool.adapter.poolmanager.pools
     (key,) = pools.keys()
     return pools[key]
 
@@ -133,11 +133,11 @@ def test_one_pooled_connection_serves_every_request(sandbox: Sandbox) -> None:
 def test_close_releases_the_pool_and_the_next_request_reopens(sandbox: Sandbox) -> None:
     config = sandbox.config()
     cm.Ping.ping(config).get()
-    first = _transport(config)._session
+    first = _transport(config)._pool
     config.close()
-    assert _transport(config)._session is None
+    assert _transport(config)._pool is None
     cm.Ping.ping(config).get()
-    assert _transport(config)._session is not first
+    assert _transport(config)._pool is not first
     config.close()
 
 
@@ -368,6 +368,89 @@ def test_proxy_variables_are_honoured(
         "[Errno 111] Connection refused"
     )
     assert sandbox.requests == []
+
+
+def test_no_proxy_for_the_host_bypasses_the_proxy(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, closed_port: int
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed_port}")
+    monkeypatch.setenv("NO_PROXY", "example.com,127.0.0.1")
+    with sandbox.config(max_retries=0) as config:
+        assert cm.Ping.ping(config).get().data == "pong!"
+    assert len(sandbox.requests) == 1
+
+
+def test_the_environment_is_read_when_the_pool_opens(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, closed_port: int
+) -> None:
+    with sandbox.config(max_retries=0) as config:
+        assert cm.Ping.ping(config).get().data == "pong!"
+
+        # Set after the first request: this pool keeps going direct.
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed_port}")
+        assert cm.Ping.ping(config).get().data == "pong!"
+
+        # The next pool reads it.
+        config.close()
+        with pytest.raises(cm.ConnectError) as caught:
+            cm.Ping.ping(config).get()
+    assert "through the proxy set in the environment" in str(caught.value)
+    assert len(sandbox.requests) == 2
+
+
+# --- what each request carries -----------------------------------------------
+
+
+def test_an_error_redacts_its_own_request_not_the_next_one(sandbox: Sandbox) -> None:
+    sandbox.inject(ServerFailure(503))
+    with sandbox.config(max_retries=0) as config:
+        with pytest.raises(cm.ServerError) as caught:
+            cm.Ping.ping(config).get()
+        assert cm.Ping.ping(config).get().data == "pong!"
+
+    cause = caught.value.__cause__
+    assert isinstance(cause, requests.HTTPError)
+    assert cause.response is not None
+    assert cause.response.request.headers["Authorization"] == "[secure]"
+    assert [r.headers["authorization"] for r in sandbox.requests] == [
+        _basic(sandbox.api_key)
+    ] * 2
+
+
+def test_query_parameters_are_encoded_per_request(sandbox: Sandbox) -> None:
+    with sandbox.config() as config:
+        transport = _transport(config)
+        for params in ({"q": "a b", "page": 2}, {"q": "é&"}, None):
+            with pytest.raises(cm.NotFoundError):
+                transport.request_json("GET", "/search", dict, params=params)
+    assert [r.path for r in sandbox.requests] == [
+        "/v1/search?q=a+b&page=2",
+        "/v1/search?q=%C3%A9%26",
+        "/v1/search",
+    ]
+
+
+def test_prepared_requests_are_kept_for_a_bounded_number_of_paths(
+    sandbox: Sandbox,
+) -> None:
+    with sandbox.config() as config:
+        transport = _transport(config)
+        for number in range(70):
+            with pytest.raises(cm.NotFoundError):
+                transport.request_json("GET", f"/items/{number}", dict)
+        assert transport._pool is not None
+        assert len(transport._pool._prepared) == 64
+    assert sandbox.requests[-1].path == "/v1/items/69"
+    assert len(sandbox.requests) == 70
+
+
+def test_cookies_the_server_sets_are_not_sent_back(sandbox: Sandbox) -> None:
+    headers = {"Content-Type": "application/json", "Set-Cookie": "lb=node-7; Path=/"}
+    sandbox.inject(Respond(200, b'{"data":"pong!"}', headers))
+    with sandbox.config() as config:
+        cm.Ping.ping(config).get()
+        cm.Ping.ping(config).get()
+    assert ["cookie" in r.headers for r in sandbox.requests] == [False, False]
 
 
 # --- connection failures and timeouts ----------------------------------------
@@ -725,10 +808,10 @@ def test_sixteen_threads_share_one_config(sandbox: Sandbox) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX-only")
-def test_a_forked_child_opens_its_own_session(sandbox: Sandbox) -> None:
+def test_a_forked_child_opens_its_own_pool(sandbox: Sandbox) -> None:
     config = sandbox.config()
     cm.Ping.ping(config).get()
-    parent_session = _transport(config)._session
+    parent_pool = _transport(config)._pool
     read_end, write_end = os.pipe()
 
     with warnings.catch_warnings():
@@ -741,7 +824,7 @@ def test_a_forked_child_opens_its_own_session(sandbox: Sandbox) -> None:
         status = 1
         try:
             data = cm.Ping.ping(config).get().data
-            fresh = _transport(config)._session is not parent_session
+            fresh = _transport(config)._pool is not parent_pool
             os.write(write_end, f"{data} {fresh}".encode())
             status = 0
         finally:
@@ -756,5 +839,5 @@ def test_a_forked_child_opens_its_own_session(sandbox: Sandbox) -> None:
     assert child_said == "pong! True"
     # The parent's pool still works after the child used its own.
     assert cm.Ping.ping(config).get().data == "pong!"
-    assert _transport(config)._session is parent_session
+    assert _transport(config)._pool is parent_pool
     config.close()
