@@ -280,6 +280,31 @@ def test_other_failures_pass_through_unchanged(closed_port: int) -> None:
 
 
 @needs_official
+def test_api_error_cause_does_not_show_the_key(trusting: Sandbox) -> None:
+    config = Config("cm_wrong_key_0000", base_url=trusting.base_url)
+    with pytest.raises(AuthenticationError) as caught:
+        chartmogul_compat.Customer.all(config).get()
+
+    cause = caught.value.__cause__
+    assert cause.request.headers["Authorization"] == "[secure]"
+    assert cause.response.request.headers["Authorization"] == "[secure]"
+
+
+@needs_official
+def test_passed_through_failures_do_not_show_the_key(closed_port: int) -> None:
+    import requests
+
+    config = Config(
+        "cm_key_0123456789", max_retries=0, base_url=f"https://127.0.0.1:{closed_port}"
+    )
+
+    with pytest.raises(requests.exceptions.ConnectionError) as caught:
+        chartmogul_compat.Customer.all(config).get()
+
+    assert caught.value.request.headers["Authorization"] == "[secure]"
+
+
+@needs_official
 def test_names_forward_to_one_object_each() -> None:
     import chartmogul
 
@@ -332,6 +357,17 @@ def run_child(code: str, *, pythonpath: list[str], isolated: bool) -> Any:
         timeout=60,
     )
     return json.loads(result.stdout)
+
+
+def install_stand_in(directory: Path, version: str, source: str) -> None:
+    """A stand-in chartmogul ``version`` in ``directory``, to put first on the path."""
+    (directory / "chartmogul").mkdir()
+    (directory / "chartmogul" / "__init__.py").write_text(source)
+    metadata = directory / f"chartmogul-{version}.dist-info"
+    metadata.mkdir()
+    (metadata / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: chartmogul\nVersion: {version}\n"
+    )
 
 
 NOT_INSTALLED_CHILD = """
@@ -436,14 +472,7 @@ FIRST_FORWARDED_LINE = 1 + textwrap.dedent(FUTURE_CHILD).splitlines().index(
 def test_future_official_version_is_used_the_modern_way_and_warned_once(
     tmp_path: Path,
 ) -> None:
-    # A stand-in chartmogul 5.0.0, installed by path ahead of any real one.
-    (tmp_path / "chartmogul").mkdir()
-    (tmp_path / "chartmogul" / "__init__.py").write_text(FUTURE_LIBRARY)
-    metadata = tmp_path / "chartmogul-5.0.0.dist-info"
-    metadata.mkdir()
-    (metadata / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: chartmogul\nVersion: 5.0.0\n"
-    )
+    install_stand_in(tmp_path, "5.0.0", FUTURE_LIBRARY)
 
     results = run_child(
         FUTURE_CHILD, pythonpath=[str(tmp_path), *sys.path], isolated=False
@@ -469,3 +498,24 @@ def test_future_official_version_is_used_the_modern_way_and_warned_once(
             "backoff_factor": 2.0,
         },
     }
+
+
+SUBMODULES_CHILD = """
+    import json
+    from chartmogul_compat import pytest_plugin, sandbox
+
+    print(json.dumps([sandbox.__name__, pytest_plugin.__name__]))
+"""
+
+
+def test_submodules_import_without_the_official_library(tmp_path: Path) -> None:
+    # `from package import submodule` asks the package for the name first.
+    # A chartmogul that cannot be imported (2.9.0 on Python 3.12, say) fails
+    # the import if that lookup reaches the official library.
+    install_stand_in(tmp_path, "2.9.0", 'raise ImportError("not to be imported")\n')
+
+    results = run_child(
+        SUBMODULES_CHILD, pythonpath=[str(tmp_path), *sys.path], isolated=False
+    )
+
+    assert results == ["chartmogul_compat.sandbox", "chartmogul_compat.pytest_plugin"]
