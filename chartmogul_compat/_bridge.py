@@ -366,7 +366,15 @@ def _official_promise_type() -> type[Any] | None:
 
 
 def _raise_shared(error: BaseException) -> NoReturn:
-    """Raise ``error`` as a shared error if it is an official one, else as is."""
+    """Raise ``error`` as a shared error if it is an official one, else as is.
+
+    Either way, the requests it holds (the official APIError's cause, a
+    passed-through ConnectionError) stop showing the key.
+    """
+    from ._transport import redact_requests  # requests is loaded by now
+
+    redact_requests(error)
+
     official_class = type(error)
     name = official_class.__name__
     shim_class = _SHIM_ERRORS.get(name)

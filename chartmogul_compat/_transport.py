@@ -464,6 +464,26 @@ def _scrub(exc: BaseException) -> None:
     as locals (shown by ``traceback`` with ``capture_locals`` and by error
     trackers). The messages, which hold neither, are kept.
     """
+    for current in _linked_errors(exc):
+        current.__traceback__ = None
+    redact_requests(exc)
+
+
+def redact_requests(exc: BaseException) -> None:
+    """Hide the key in the requests that ``exc`` and the errors linked to it hold.
+
+    Their tracebacks are left alone: urllib3's frames hold a copy of the
+    headers as a local, which only `_scrub` removes.
+    """
+    for current in _linked_errors(exc):
+        request = getattr(current, "request", None)
+        headers = getattr(request, "headers", None)
+        if isinstance(headers, MutableMapping):
+            _redact(headers)
+
+
+def _linked_errors(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every error reachable from it, each once."""
     pending: list[BaseException] = [exc]
     seen: set[int] = set()
     while pending:
@@ -471,12 +491,7 @@ def _scrub(exc: BaseException) -> None:
         if id(current) in seen:
             continue
         seen.add(id(current))
-
-        current.__traceback__ = None
-        request = getattr(current, "request", None)
-        headers = getattr(request, "headers", None)
-        if isinstance(headers, MutableMapping):
-            _redact(headers)
+        yield current
 
         linked = [
             current.__cause__,
