@@ -285,7 +285,7 @@ def test_api_error_cause_does_not_show_the_key(trusting: Sandbox) -> None:
     with pytest.raises(AuthenticationError) as caught:
         chartmogul_compat.Customer.all(config).get()
 
-    cause = caught.value.__cause__
+    cause: Any = caught.value.__cause__  # a requests.HTTPError
     assert cause.request.headers["Authorization"] == "[secure]"
     assert cause.response.request.headers["Authorization"] == "[secure]"
 
@@ -301,7 +301,8 @@ def test_passed_through_failures_do_not_show_the_key(closed_port: int) -> None:
     with pytest.raises(requests.exceptions.ConnectionError) as caught:
         chartmogul_compat.Customer.all(config).get()
 
-    assert caught.value.request.headers["Authorization"] == "[secure]"
+    request: Any = caught.value.request
+    assert request.headers["Authorization"] == "[secure]"
 
 
 @needs_official
