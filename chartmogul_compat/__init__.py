@@ -88,6 +88,9 @@ del _name, _value
 _OWN_NAMES = tuple(__all__)
 del __all__
 
+# Besides `official`, which __getattr__ imports.
+_SUBMODULES = ("pytest_plugin", "sandbox")
+
 
 def __getattr__(name: str) -> _Any:
     """The official library's ``name``, for a name the shim does not define."""
@@ -103,8 +106,10 @@ def __getattr__(name: str) -> _Any:
 
         return importlib.import_module(f"{__name__}.official")
     # Lookups of private and special names (by copy, pickle, doctest, IDEs)
-    # stay cheap and never import the official library.
-    if name.startswith("_"):
+    # stay cheap and never import the official library; so do those of the
+    # submodules, which `from chartmogul_compat import sandbox` makes before
+    # it imports one.
+    if name.startswith("_") or name in _SUBMODULES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
     from ._bridge import forward
