@@ -79,6 +79,7 @@ def installed_version() -> Version | None:
     """The official library's installed version, or None if it is not installed.
 
     Read from the distribution's metadata, which imports nothing of it.
+    Metadata without a valid version raises (README, Known limits).
     """
     from importlib.metadata import PackageNotFoundError, version
 
@@ -116,6 +117,8 @@ def _official_module() -> ModuleType:
             name=_DISTRIBUTION,
         )
 
+    # An install that fails to import (2.9.0 on Python 3.12+) raises here,
+    # through dir() and `import *` too (README, Known limits).
     import chartmogul
 
     module: ModuleType = chartmogul
