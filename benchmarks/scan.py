@@ -53,12 +53,12 @@ def build(rows: list[dict[str, Any]]) -> Report{index}:
     return Report{index}(rows)
 '''
 
-LEGACY_MODULE = '''import os
+LEGACY_MODULE = """import os
 
 import chartmogul
 
 config = chartmogul.Config(os.environ["CHARTMOGUL_ACCOUNT_TOKEN"], SECRET_KEY)
-'''
+"""
 
 SCAN_COMMAND = "chartmogul-compat"
 
@@ -92,7 +92,8 @@ def main() -> int:
     args = parser.parse_args()
 
     script = shutil.which(
-        SCAN_COMMAND, path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+        SCAN_COMMAND,
+        path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
     )
     grep = shutil.which("grep")
     if script is None or grep is None:
@@ -117,8 +118,12 @@ def main() -> int:
     grep_median = statistics.median(grep_times)
     print(f"tree: {args.files} Python files, {args.with_findings} with findings")
     print(f"scan result: {summary}")
-    print(f"chartmogul-compat scan: {scan_median * 1000:7.1f} ms (median of {args.runs})")
-    print(f"grep -rlE:              {grep_median * 1000:7.1f} ms (median of {args.runs})")
+    print(
+        f"chartmogul-compat scan: {scan_median * 1000:7.1f} ms (median of {args.runs})"
+    )
+    print(
+        f"grep -rlE:              {grep_median * 1000:7.1f} ms (median of {args.runs})"
+    )
     print(f"ratio: {scan_median / grep_median:.1f}x grep (target: 8x or less)")
     return 0
 

@@ -132,7 +132,9 @@ def fix_source(
         try:
             call_edits = _edits_for(text, starts, lines, call)
             if any(_overlaps(edit, done) for edit in call_edits for done in edits):
-                raise _Unsafe("it is inside another call being rewritten; run fix again")
+                raise _Unsafe(
+                    "it is inside another call being rewritten; run fix again"
+                )
         except _Unsafe as reason:
             line = first.node.lineno
             column = character_column(lines[line - 1], first.node.col_offset) + 1
@@ -145,6 +147,13 @@ def fix_source(
     after = text
     for start, end, replacement in sorted(edits, reverse=True):
         after = after[:start] + replacement + after[end:]
+
+    # A last check: a rewrite that does not parse is never written.
+    try:
+        ast.parse(after)
+    except SyntaxError:
+        refusal = (1, 1, "CMC900", "not rewritten: the rewritten file would not parse")
+        return text, 0, [refusal], frozenset()
     return after, rewritten, refusals, frozenset(literals)
 
 
@@ -153,10 +162,12 @@ def _overlaps(edit: tuple[int, int, str], other: tuple[int, int, str]) -> bool:
 
 
 def _string_literals(call: ast.Call) -> Iterator[str]:
-    for node in ast.walk(call):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if len(node.value) >= _MASKED_LITERAL_LENGTH:
-                yield node.value
+    """Strings given directly as arguments: where a literal key would be."""
+    for node in [*call.args, *(keyword.value for keyword in call.keywords)]:
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            continue
+        if len(node.value) >= _MASKED_LITERAL_LENGTH:
+            yield node.value
 
 
 def _line_starts(text: str) -> list[int]:
@@ -177,12 +188,17 @@ def _edits_for(
         raise _Unsafe("star-arguments hide which argument is which")
 
     keywords = {k.arg: k for k in call.keywords}
-    if "api_key" in keywords and ("account_token" in keywords or "secret_key" in keywords):
+    if "api_key" in keywords and (
+        "account_token" in keywords or "secret_key" in keywords
+    ):
         raise _Unsafe("api_key= is given beside a legacy keyword")
 
     items: list[ast.expr | ast.keyword] = [*call.args, *call.keywords]
     spans = [
-        (offset(i.lineno, i.col_offset), offset(i.end_lineno or i.lineno, i.end_col_offset or 0))
+        (
+            offset(i.lineno, i.col_offset),
+            offset(i.end_lineno or i.lineno, i.end_col_offset or 0),
+        )
         for i in items
     ]
     close = offset(call.end_lineno or call.lineno, call.end_col_offset or 0) - 1
@@ -229,7 +245,7 @@ def _rename(start: int, keyword: str) -> tuple[int, int, str]:
 def _removal(
     text: str, spans: list[tuple[int, int]], index: int, close: int
 ) -> tuple[int, int, str]:
-    """The edit that deletes argument ``index`` (never the first) and one comma.
+    """The edit that deletes argument ``index`` and one comma.
 
     Between two arguments there is only a comma, spaces, comments, line
     breaks and the parentheses of a parenthesised argument, so the comma is
@@ -237,6 +253,9 @@ def _removal(
     any comment after it, goes with its whole lines, so that comments stay
     beside the arguments they were written for.
     """
+    if index == 0:
+        # Only a keyword comes first and goes: `secret_key=S, account_token=T`.
+        return (spans[0][0], spans[1][0], "")
     comma_before = _comma_in(text, spans[index - 1][1], spans[index][0])
     if comma_before is None:
         raise _Unsafe("its arguments could not be told apart")
@@ -244,8 +263,10 @@ def _removal(
     comma_after = _comma_in(text, spans[index][1], next_start)
 
     item_start = _skip_blank(text, comma_before + 1, spans[index][0])
-    item_end = comma_after + 1 if comma_after is not None else _after_parens(
-        text, spans[index][1], close
+    item_end = (
+        comma_after + 1
+        if comma_after is not None
+        else _after_parens(text, spans[index][1], close)
     )
     line_start = text.rfind("\n", 0, item_start) + 1
     line_end = _end_of_line(text, item_end)
@@ -255,8 +276,7 @@ def _removal(
         and line_end <= close
     ):
         return (line_start, line_end, "")
-    end = comma_after if comma_after is not None else close
-    return (comma_before, end, "")
+    return (comma_before, comma_after if comma_after is not None else item_end, "")
 
 
 def _comma_in(text: str, start: int, end: int) -> int | None:

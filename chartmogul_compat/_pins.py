@@ -115,8 +115,9 @@ def candidates_in_line(
         return [(start, requirement, requirement.strip())]
 
     if kind == "setup.cfg":
+        # `install_requires = chartmogul<3` or a continuation line of it.
         key, equals, value = line.partition("=")
-        if equals and key.strip():
+        if equals and not stripped.lower().startswith("chartmogul"):
             value_start = len(key) + 1 + (len(value) - len(value.lstrip()))
             return [(value_start, value, value.strip())]
         return [(start, stripped, stripped)]
@@ -126,9 +127,9 @@ def candidates_in_line(
         for match in _QUOTED.finditer(line)
     ]
     if "dependencies" in section and "poetry" in section:
-        key = _POETRY_KEY.match(line)
-        if key is not None:
-            found = [_poetry_candidate(start, key.group("value").strip())]
+        poetry_key = _POETRY_KEY.match(line)
+        if poetry_key is not None:
+            found = [_poetry_candidate(start, poetry_key.group("value").strip())]
     return [candidate for candidate in found if candidate[1]]
 
 

@@ -152,9 +152,13 @@ _KEY_SETTING = re.compile(
 )
 # A shell assignment inside a value or script, `... export NAME=value`, or a
 # string holding one, "NAME=value" (pytest-env, tox).
-_INLINE_SETTING = re.compile(rf"""(?:(?<=[\s"'`;&|(]))(?:export\s+)?{_VARIABLE}=(?!=)""")
+_INLINE_SETTING = re.compile(
+    rf"""(?:(?<=[\s"'`;&|(]))(?:export\s+)?{_VARIABLE}=(?!=)"""
+)
 # Kubernetes-style environment entries: `- name: NAME` followed by `value:`.
-_YAML_NAME_SETTING = re.compile(rf"""^\s*(?:-\s+)?name\s*:\s*(["']?){_VARIABLE}\1\s*$""")
+_YAML_NAME_SETTING = re.compile(
+    rf"""^\s*(?:-\s+)?name\s*:\s*(["']?){_VARIABLE}\1\s*$"""
+)
 
 _SETTINGS_PATTERNS = {
     "env": (_KEY_SETTING,),
@@ -272,9 +276,12 @@ def scan_file(path: str) -> list[Finding] | None:
 
     # The cheap test that keeps a scan near grep's speed. Package names are
     # case-insensitive, so files that pin get a lower-cased look.
-    if b"chartmogul" not in data and b"CHARTMOGUL_" not in data:
-        if not may_pin or b"chartmogul" not in data.lower():
-            return []
+    if (
+        b"chartmogul" not in data
+        and b"CHARTMOGUL_" not in data
+        and not (may_pin and b"chartmogul" in data.lower())
+    ):
+        return []
 
     if kind == "python":
         return _scan_python(path, data)
