@@ -75,13 +75,10 @@ def build_tree(root: str, files: int, with_findings: int) -> None:
             file.write(text)
 
 
-def median_seconds(command: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def wall_time(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
 
 
 def main() -> int:
@@ -108,11 +105,11 @@ def main() -> int:
         found = subprocess.run(scan, capture_output=True, text=True, check=False)
         summary = found.stdout.strip().splitlines()[-1]
         # Warm the page cache for both, then alternate so load hits both alike.
-        median_seconds(search, 1)
+        wall_time(search)
         scan_times, grep_times = [], []
         for _ in range(args.runs):
-            scan_times.append(median_seconds(scan, 1))
-            grep_times.append(median_seconds(search, 1))
+            scan_times.append(wall_time(scan))
+            grep_times.append(wall_time(search))
 
     scan_median = statistics.median(scan_times)
     grep_median = statistics.median(grep_times)

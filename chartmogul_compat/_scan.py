@@ -125,7 +125,7 @@ LEGACY_VARIABLES = ("CHARTMOGUL_ACCOUNT_TOKEN", "CHARTMOGUL_SECRET_KEY")
 # pyvenv.cfg, whatever its name). A path named on the command line is always
 # scanned.
 _SKIPPED_FOLDERS = frozenset(
-    {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", "build", "dist"}
+    {".git", ".venv", "venv", "node_modules", "__pycache__", "build", "dist"}
 )
 
 # What ChartMogul's Config is called once imports are resolved: the official
