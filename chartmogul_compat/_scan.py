@@ -167,6 +167,20 @@ _SETTINGS_PATTERNS = {
     "ini": (_KEY_SETTING, _INLINE_SETTING),
 }
 _COMMENT_LEADERS = {"env": "#", "yaml": "#", "toml": "#", "ini": "#;"}
+# Which files can pin chartmogul, and which settings reader each kind gets
+# (requirements files set no variables: no reader).
+_PIN_KINDS = frozenset({"requirements", "pyproject", "setup.cfg"})
+_SETTINGS_KIND = {
+    "env": "env",
+    "yaml": "yaml",
+    "toml": "toml",
+    "pyproject": "toml",
+    "ini": "ini",
+    "setup.cfg": "ini",
+}
+# The first read of a file, and each later one for a file longer than that.
+_FIRST_READ = 1 << 15
+_NEXT_READS = 1 << 20
 
 
 class PythonHit(NamedTuple):
@@ -287,22 +301,12 @@ def scan_file(path: str) -> list[Finding] | None:
         return _scan_python(path, data)
     text = data.decode("utf-8", "replace")
     lines = LINE_BREAK.split(text)
-    findings = _scan_settings(path, lines, _SETTINGS_KIND[kind])
+    findings = []
+    if kind in _SETTINGS_KIND:
+        findings = _scan_settings(path, lines, _SETTINGS_KIND[kind])
     if kind in _PIN_KINDS:
         findings.extend(_scan_pins(path, lines, kind))
     return findings
-
-
-_PIN_KINDS = frozenset({"requirements", "pyproject", "setup.cfg"})
-_SETTINGS_KIND = {
-    "env": "env",
-    "yaml": "yaml",
-    "toml": "toml",
-    "pyproject": "toml",
-    "ini": "ini",
-    "setup.cfg": "ini",
-    "requirements": "requirements",
-}
 
 
 def _read(path: str) -> bytes:
@@ -318,10 +322,6 @@ def _read(path: str) -> bytes:
     finally:
         os.close(descriptor)
     return b"".join(chunks)
-
-
-_FIRST_READ = 1 << 15
-_NEXT_READS = 1 << 20
 
 
 def _finding(path: str, line: int, column: int, code: str, detail: str) -> Finding:
@@ -529,10 +529,7 @@ def _pin_detail(requirement: str) -> str:
 
 
 def _scan_settings(path: str, lines: list[str], kind: str) -> list[Finding]:
-    patterns = _SETTINGS_PATTERNS.get(kind)
-    if patterns is None:
-        return []
-
+    patterns = _SETTINGS_PATTERNS[kind]
     findings = []
     for number, line in enumerate(lines, start=1):
         if "CHARTMOGUL_" not in line:
