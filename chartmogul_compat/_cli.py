@@ -1,14 +1,18 @@
-"""The ``chartmogul-compat`` command: ping, demo and sandbox.
+"""The ``chartmogul-compat`` command: ping, demo, sandbox, scan and fix.
 
-Exit codes are part of the interface (scripts and CI branch on them), and none
-of them is 1, which is what an uncaught exception gives.
+Exit codes are part of the interface (scripts and CI branch on them). Only
+``scan`` and ``fix`` use 1, for findings, as linters do; for the other
+commands a 1 is what an uncaught exception gives.
+
+``scan`` and ``fix`` import their modules when they run, and nothing that
+only the API commands need: a scan should start about as fast as grep.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
+import os
 import sys
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, NoReturn, TextIO
@@ -35,6 +39,7 @@ __all__ = [
     "EXIT_API_ERROR",
     "EXIT_AUTH",
     "EXIT_CONFIG",
+    "EXIT_FINDINGS",
     "EXIT_INTERRUPTED",
     "EXIT_NETWORK",
     "EXIT_OK",
@@ -43,6 +48,7 @@ __all__ = [
 ]
 
 EXIT_OK = 0
+EXIT_FINDINGS = 1  # scan found something; fix has changes to show or left some
 EXIT_USAGE = 2  # argparse's own code for a bad command line
 EXIT_CONFIG = 3  # no or bad key, URL or CA file; no sandbox extra; a busy port
 EXIT_AUTH = 4  # the API refused the key (401 or 403)
@@ -51,6 +57,9 @@ EXIT_API_ERROR = 6  # any other error answer (429, 5xx, unexpected body)
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 _PROG = "chartmogul-compat"
+# The same as _report.FORMATS (a test checks), spelt out so that building the
+# parser does not import the scanner.
+_SCAN_FORMATS = ("text", "json", "github", "sarif")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,6 +87,8 @@ def _verbose_logging(enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
+
+    import logging  # here, not at the top: scan starts faster without it
 
     logger = logging.getLogger("chartmogul_compat")
     handler = logging.StreamHandler(sys.stderr)
@@ -212,7 +223,69 @@ def _build_parser(arguments: Sequence[str] = ()) -> argparse.ArgumentParser:
         "--port", type=_port, default=0, help="port (default: any free one)"
     )
     sandbox.set_defaults(command=_sandbox)
+
+    scan = commands.add_parser(
+        "scan",
+        parents=[verbose],
+        arguments=arguments,
+        help="find legacy credentials and pre-3.0 pins in files and folders",
+        description=(
+            "Find what still uses the legacy account token and secret key: "
+            "Config(token, secret) calls and legacy variable reads in Python, "
+            "the legacy variables set in .env, YAML, TOML and INI files, and "
+            "chartmogul pins before 3.0. Exit 0 when clean, 1 with findings."
+        ),
+    )
+    _add_path_options(scan)
+    scan.add_argument(
+        "--format",
+        choices=_SCAN_FORMATS,
+        default=None,
+        help="output format (default: github when GITHUB_ACTIONS=true, else text)",
+    )
+    scan.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when there are findings",
+    )
+    scan.set_defaults(command=_scan)
+
+    fix = commands.add_parser(
+        "fix",
+        parents=[verbose],
+        arguments=arguments,
+        help="rewrite legacy Config(...) calls (a diff, or in place with --write)",
+        description=(
+            "Rewrite legacy Config(...) calls to the single key, keeping every "
+            "other byte: print a unified diff, or with --write change the files. "
+            "Calls that cannot be rewritten safely are listed on stderr and left "
+            "alone. Exit 0 when there is nothing (left) to do, else 1."
+        ),
+    )
+    _add_path_options(fix)
+    fix.add_argument(
+        "--write", action="store_true", help="change the files instead of a diff"
+    )
+    fix.set_defaults(command=_fix)
     return parser
+
+
+def _add_path_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=["."],
+        metavar="PATH",
+        help="files and folders (default: .); named files are always read",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip files and folders whose name or path matches (repeatable, "
+        "or comma-separated)",
+    )
 
 
 def _ping(args: argparse.Namespace) -> int:
@@ -350,6 +423,82 @@ def _sandbox(args: argparse.Namespace) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return EXIT_OK
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from ._report import render
+    from ._scan import scan_paths
+
+    problem = _missing_path(args.paths)
+    if problem is not None:
+        return _fail(EXIT_USAGE, problem)
+
+    format_name = args.format
+    if format_name is None:
+        github = os.environ.get("GITHUB_ACTIONS") == "true"
+        format_name = "github" if github else "text"
+    findings, scanned = scan_paths(args.paths, _globs(args.exclude))
+    sys.stdout.write(render(format_name, findings, scanned))
+    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_OK
+
+
+def _fix(args: argparse.Namespace) -> int:
+    from ._fix import fix_file, unified_diff
+    from ._scan import iter_files
+
+    problem = _missing_path(args.paths)
+    if problem is not None:
+        return _fail(EXIT_USAGE, problem)
+
+    calls = files = left = 0
+    for path in iter_files(args.paths, _globs(args.exclude)):
+        if not path.endswith(".py"):
+            continue
+        try:
+            result = fix_file(path)
+            if result is not None and result.rewritten and args.write:
+                with open(path, "wb") as file:
+                    file.write(result.after.encode(result.encoding))
+        except OSError as error:
+            print(f"{path}: not rewritten: {error.strerror}", file=sys.stderr)
+            left += 1
+            continue
+        if result is None:
+            continue
+
+        for refused in result.refused:
+            print(
+                f"{refused.path}:{refused.line}:{refused.column}: {refused.code} "
+                f"{refused.message}",
+                file=sys.stderr,
+            )
+        left += len(result.refused)
+        if result.rewritten:
+            calls += result.rewritten
+            files += 1
+            if not args.write:
+                sys.stdout.write(unified_diff(result))
+
+    verb = "Rewrote" if args.write else "Would rewrite"
+    print(
+        f"{verb} {calls} call{'s' if calls != 1 else ''} in {files} "
+        f"file{'s' if files != 1 else ''}; {left} left for a hand edit.",
+        file=sys.stderr,
+    )
+    pending = left or (calls and not args.write)
+    return EXIT_FINDINGS if pending else EXIT_OK
+
+
+def _missing_path(paths: Sequence[str]) -> str | None:
+    for path in paths:
+        if not os.path.exists(path):
+            return f"error: no such file or folder: {path} (see {_PROG} --help)"
+    return None
+
+
+def _globs(values: Sequence[str]) -> list[str]:
+    """--exclude values, each of which may hold several comma-separated globs."""
+    return [glob.strip() for value in values for glob in value.split(",") if glob]
 
 
 def _import_sandbox() -> type[Sandbox] | None:

@@ -54,3 +54,8 @@ def _clean_network_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "CHARTMOGUL_SECRET_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+# The scanner's sample projects hold Python files that are not tests (and one
+# that does not parse).
+collect_ignore = ["scan_fixtures"]

@@ -1,0 +1,5 @@
+import chartmogul
+
+
+def broken(:
+    pass
