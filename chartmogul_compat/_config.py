@@ -193,7 +193,9 @@ class Config:
     # `Config(TOKEN, os.environ.get("SECRET"))` is reported as deprecated (it
     # is, whenever the variable is set) rather than as matching no overload.
     # A literal None second argument matches the modern shape first, as at
-    # run time.
+    # run time. Known gap: with a first argument typed `str | None` (an
+    # os.environ.get()), `Config(maybe_key, None)` is reported as this
+    # deprecated pair, where at run time it is the modern shape missing its key.
     @overload
     @deprecated(
         "Config(account_token, secret_key) is deprecated: write Config(api_key) "

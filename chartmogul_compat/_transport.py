@@ -32,7 +32,9 @@ from urllib.parse import urlsplit
 import requests
 import requests.auth
 import urllib3.exceptions
+import urllib3.util
 from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
 
 from ._errors import (
     APIError,
@@ -219,6 +221,8 @@ class Transport:
         """One attempt: the response, and its whole body."""
         # Fetched per attempt, so a retry after close() uses the new pool.
         pool = self._get_pool()
+        if pool.proxy_unparsable:
+            raise _UnparsableProxy
         # The adapter never follows redirects (Session.send is what would), so
         # the Authorization header cannot travel to another host or to plain
         # HTTP; the API never redirects.
@@ -311,6 +315,10 @@ class _InterimResponse(requests.RequestException):
     """A 1xx answer where the final one was expected."""
 
 
+class _UnparsableProxy(requests.RequestException):
+    """The environment's proxy URL for the API's host is not a valid URL."""
+
+
 def _body_reads(response: requests.Response) -> Iterator[bytes]:
     """The body, piece by piece, each piece as soon as it arrives."""
     read1 = getattr(response.raw, "read1", None)
@@ -361,7 +369,14 @@ class _Pool:
     The pool's URL fixes the host, so a NO_PROXY match holds for every path.
     """
 
-    __slots__ = ("_prepared", "adapter", "proxies", "session", "verify")
+    __slots__ = (
+        "_prepared",
+        "adapter",
+        "proxies",
+        "proxy_unparsable",
+        "session",
+        "verify",
+    )
 
     def __init__(self, auth: _HeaderAuth, url: str, verify: str | bool) -> None:
         session = requests.Session()
@@ -387,6 +402,11 @@ class _Pool:
         # None only when None went in; it never does.
         self.verify: str | bool = verify if merged_verify is None else merged_verify
         self.proxies: dict[str, str] = dict(settings["proxies"])
+        # Checked here because urllib3 would quote the whole URL, password
+        # and all, in its error. The password is what usually breaks it: a
+        # "/" or "#" in it must be percent-encoded.
+        proxy = select_proxy(url, self.proxies)
+        self.proxy_unparsable = proxy is not None and not _parses(proxy)
         self._prepared: dict[tuple[str, str], requests.PreparedRequest] = {}
 
     def prepare(
@@ -413,6 +433,14 @@ class _Pool:
             if len(self._prepared) < _PREPARED_CACHE_SIZE:
                 self._prepared[method, url] = prepared
         return prepared
+
+
+def _parses(proxy: str) -> bool:
+    try:
+        urllib3.util.parse_url(proxy)
+    except urllib3.exceptions.LocationValueError:
+        return False
+    return True
 
 
 def _decode_json(status: int, body: bytes, url: str, parse: Callable[[Any], T]) -> T:
@@ -534,6 +562,14 @@ def _transport_error(
         return TransportError(
             f"{target} sent an interim answer (HTTP {status}) that this client "
             "does not handle",
+            url=url,
+        )
+    if isinstance(exc, _UnparsableProxy):
+        # Not the proxy's URL itself: it may hold the proxy's password.
+        return TransportError(
+            f"the proxy set in the environment (HTTPS_PROXY) for {target} is not "
+            "a valid URL: check its host and port, and percent-encode any / # ? "
+            "@ in its user name or password",
             url=url,
         )
     if isinstance(exc, _BodyTimeout):

@@ -227,3 +227,45 @@ def test_logging_a_config_with_percent_args_is_masked(
     print(config, file=stream)
     _assert_clean(caplog.text + stream.getvalue())
     assert "****4f36" in caplog.text
+
+
+PROXY_PASSWORD = "px_sentinel/9c2e41"
+UNPARSABLE_PROXY = (
+    "the proxy set in the environment (HTTPS_PROXY) for {base_url} is not a "
+    "valid URL: check its host and port, and percent-encode any / # ? @ in its "
+    "user name or password"
+)
+
+
+@pytest.mark.parametrize(
+    ("proxy", "message"),
+    [
+        # Ports past 65535 and a "/" left unescaped in the password fail
+        # urllib3's URL parser, whose message quotes the whole URL.
+        (f"http://proxyuser:{PROXY_PASSWORD}@127.0.0.1:3128", UNPARSABLE_PROXY),
+        ("http://proxyuser:px_sentinel_9c2e41@127.0.0.1:99999", UNPARSABLE_PROXY),
+        (
+            "http://proxyuser:px_sentinel_9c2e41@127.0.0.1:{closed_port}",
+            "could not reach {base_url} through the proxy set in the environment "
+            "(HTTPS_PROXY): Failed to establish a new connection: [Errno 111] "
+            "Connection refused",
+        ),
+    ],
+    ids=["unescaped-slash", "bad-port", "refused"],
+)
+def test_a_proxy_password_never_shows_in_errors(
+    leak_sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    closed_port: int,
+    proxy: str,
+    message: str,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", proxy.format(closed_port=closed_port))
+    config = leak_sandbox.config(max_retries=0)
+    error = _caught(lambda: cm.Ping.ping(config).get())
+    config.close()
+
+    assert str(error) == message.format(base_url=leak_sandbox.base_url)
+    rendered = _render_with_locals(error)
+    assert "The above exception was the direct cause" in rendered
+    assert "px_sentinel" not in rendered

@@ -291,3 +291,28 @@ def test_plugin_import_loads_no_sandbox_or_requests() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_plugin_is_inert_on_pytest_before_7(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pytest 6 has no pytest.StashKey, which the plugin keeps its state in;
+    # loaded into every run where the package is installed, the plugin must
+    # not break those runs. Simulated by removing the name before pytest
+    # loads its plugins (checked by hand with pytest 6.2.5 on Python 3.9);
+    # only this plugin is loaded, as other installed ones need the name too.
+    pytester.makepyfile(
+        test_old=f"from chartmogul_compat import Config\n\n\n"
+        f"def test_one():\n    Config({KEY!r}, {KEY!r})\n"
+    )
+    runner = pytester.makepyfile(
+        run_old_pytest="import sys\n\nimport pytest\n\ndel pytest.StashKey\n"
+        "sys.exit(pytest.main(['-p', 'chartmogul_compat.pytest_plugin', "
+        "'-p', 'no:cacheprovider', 'test_old.py']))\n"
+    )
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    result = pytester.run(sys.executable, str(runner))
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*= 1 passed, 1 warning in *"])
+    assert "legacy credential call" not in result.stdout.str()
+    assert result.stderr.lines == []
