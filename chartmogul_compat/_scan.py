@@ -26,6 +26,8 @@ import os
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
+from ._credentials import mask_key
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
@@ -40,6 +42,7 @@ __all__ = [
     "decode_python",
     "is_timeout_literal",
     "iter_files",
+    "mask_quoted",
     "python_hits",
     "scan_file",
     "scan_paths",
@@ -140,6 +143,11 @@ _ENVIRON_GETTERS = frozenset(
 )
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# A quoted run within one line, backslash escapes included: the text of a
+# string literal, or of each piece of a concatenated or split one.
+_QUOTED = re.compile(r"""(["'])((?:\\.|(?!\1)[^\\])*)\1""")
+# Quoted text at least this long is masked in printed output.
+_MASKED_LENGTH = 8
 _SUPPRESSION = re.compile(
     r"#\s*chartmogul-compat:\s*ignore(?:\[(?P<codes>[A-Za-z0-9,\s]*)\])?(?=\s*(?:#|$))"
 )
@@ -497,6 +505,22 @@ def is_timeout_literal(node: ast.expr) -> bool:
     if isinstance(node, (ast.Tuple, ast.List)):
         return all(is_timeout_literal(element) for element in node.elts)
     return False
+
+
+def mask_quoted(text: str) -> str:
+    """``text`` with each quoted run of 8 or more characters masked.
+
+    For output that shows source text (a diff, a parser's message): a key is
+    a quoted literal there, whatever its prefix (``f``, ``b``, ``r``), its
+    escapes, or the pieces it is split into. Text outside quotes, such as a
+    key in a comment or inside a multi-line string, is not recognised.
+    """
+
+    def mask(match: re.Match[str]) -> str:
+        quote, body = match.groups()
+        return quote + (mask_key(body) if len(body) >= _MASKED_LENGTH else body) + quote
+
+    return _QUOTED.sub(mask, text)
 
 
 def _variable_hit(node: ast.expr) -> Iterator[PythonHit]:
