@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -357,5 +358,20 @@ def test_unreadable_file_is_a_finding(tmp_path: Path) -> None:
             "CMC900",
             "cannot read: No such file or directory",
             RULES["CMC900"].fix,
+        )
+    ]
+
+
+def test_unparseable_file_message_never_shows_a_literal_key(tmp_path: Path) -> None:
+    # Python 3.9's message quotes the statement: Did you mean print("...")?
+    path = tmp_path / "legacy.py"
+    path.write_text('import chartmogul\nprint "cm_live_0123456789abcd"\n')
+    hint = 'print("****abcd")' if sys.version_info < (3, 10) else "print(...)"
+    assert [(f.line, f.code, f.message) for f in scan_file(str(path)) or []] == [
+        (
+            2,
+            "CMC900",
+            "cannot parse as Python: Missing parentheses in call to 'print'. "
+            f"Did you mean {hint}?",
         )
     ]
