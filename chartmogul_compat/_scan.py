@@ -350,7 +350,8 @@ def _scan_python(path: str, data: bytes) -> list[Finding]:
                 error.lineno or 1,
                 max(error.offset or 1, 1),
                 "CMC900",
-                f"cannot parse as Python: {error.msg}",
+                # Python 3.9 quotes the statement in some messages.
+                f"cannot parse as Python: {mask_quoted(error.msg)}",
             )
         ]
     except (UnicodeDecodeError, LookupError) as error:
