@@ -375,3 +375,28 @@ def test_unparseable_file_message_never_shows_a_literal_key(tmp_path: Path) -> N
             f"Did you mean {hint}?",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "encoding", "code"),
+    [
+        (".env", "CHARTMOGUL_SECRET_KEY=x\n", "utf-8-sig", "CMC005"),
+        ("settings.ini", "CHARTMOGUL_SECRET_KEY = x\n", "utf-8-sig", "CMC005"),
+        ("requirements.txt", "chartmogul==2.9.0\n", "utf-8-sig", "CMC006"),
+        # What `pip freeze > requirements.txt` writes in Windows PowerShell 5.
+        ("requirements.txt", "chartmogul==2.9.0\r\n", "utf-16", "CMC006"),
+        ("requirements.txt", "chartmogul==2.9.0\r\n", "utf-16-be", "CMC006"),
+    ],
+    ids=["env-bom", "ini-bom", "requirements-bom", "utf-16-le", "utf-16-be"],
+)
+def test_settings_and_pins_on_the_first_line_after_a_byte_order_mark(
+    tmp_path: Path, name: str, text: str, encoding: str, code: str
+) -> None:
+    path = tmp_path / name
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    path.write_bytes(data)
+    assert [(f.line, f.column, f.code) for f in scan_file(str(path)) or []] == [
+        (1, 1, code)
+    ]
