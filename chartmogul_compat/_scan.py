@@ -296,6 +296,11 @@ def scan_file(path: str) -> list[Finding] | None:
     except OSError as error:
         return [_finding(path, 1, 1, "CMC900", f"cannot read: {error.strerror}")]
 
+    # Windows tools write byte order marks; PowerShell 5's `>` (as in
+    # `pip freeze > requirements.txt`) writes UTF-16, as pip reads it too.
+    if kind != "python" and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = data.decode("utf-16", "replace").encode("utf-8")
+
     # The cheap test that keeps a scan near grep's speed. Package names are
     # case-insensitive, so files that pin get a lower-cased look.
     if (
@@ -307,7 +312,7 @@ def scan_file(path: str) -> list[Finding] | None:
 
     if kind == "python":
         return _scan_python(path, data)
-    text = data.decode("utf-8", "replace")
+    text = data.decode("utf-8-sig", "replace")
     lines = LINE_BREAK.split(text)
     findings = []
     if kind in _SETTINGS_KIND:
