@@ -126,6 +126,14 @@ def test_rule_codes_are_stable() -> None:
             [(2, 22, "CMC001")],
         ),
         ("from chartmogul_compat import *\nConfig(T, S)\n", [(2, 11, "CMC001")]),
+        (
+            "from chartmogul_compat.official import Config\nConfig(T, S)\n",
+            [(2, 11, "CMC001")],
+        ),
+        (
+            "import chartmogul_compat.official as cm\ncm.Config(T, S)\n",
+            [(2, 14, "CMC001")],
+        ),
         ("import chartmogul\nchartmogul.Config(T, f'{S}')\n", [(2, 22, "CMC001")]),
         ("import chartmogul\nchartmogul.Config(T, -1)\n", []),
         ("import chartmogul\nchartmogul.Config(T, 2.5)\n", []),
