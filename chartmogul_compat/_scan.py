@@ -132,9 +132,15 @@ _SKIPPED_FOLDERS = frozenset(
 )
 
 # What ChartMogul's Config is called once imports are resolved: the official
-# library's two spellings and the shim's.
+# library's two spellings, the shim's, and the official one the shim's bridge
+# passes through.
 _CONFIG_NAMES = frozenset(
-    {"chartmogul.Config", "chartmogul.api.config.Config", "chartmogul_compat.Config"}
+    {
+        "chartmogul.Config",
+        "chartmogul.api.config.Config",
+        "chartmogul_compat.Config",
+        "chartmogul_compat.official.Config",
+    }
 )
 _TRACKED_MODULES = frozenset({"chartmogul", "chartmogul_compat", "os"})
 _ENVIRON = "os.environ"
