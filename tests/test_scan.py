@@ -408,3 +408,14 @@ def test_settings_and_pins_on_the_first_line_after_a_byte_order_mark(
     assert [(f.line, f.column, f.code) for f in scan_file(str(path)) or []] == [
         (1, 1, code)
     ]
+
+
+def test_a_virtual_environment_named_on_the_command_line_is_walked(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyvenv.cfg").write_text("home = /usr\n")
+    (tmp_path / "site.py").write_text("import chartmogul\n")
+    assert list(_scan.iter_files([str(tmp_path)])) == [
+        str(tmp_path / "pyvenv.cfg"),  # an INI file, as setup.cfg is
+        str(tmp_path / "site.py"),
+    ]
