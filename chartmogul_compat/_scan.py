@@ -230,18 +230,18 @@ def iter_files(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[st
     """
     for path in paths:
         if os.path.isdir(path):
-            yield from _walk(os.path.normpath(path), exclude)
+            yield from _walk(os.path.normpath(path), exclude, named=True)
         else:
             yield os.path.normpath(path)
 
 
-def _walk(folder: str, exclude: Sequence[str]) -> Iterator[str]:
+def _walk(folder: str, exclude: Sequence[str], named: bool = False) -> Iterator[str]:
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError:
         return
-    if any(entry.name == "pyvenv.cfg" for entry in entries):
+    if not named and any(entry.name == "pyvenv.cfg" for entry in entries):
         return  # a virtual environment
 
     in_requirements_folder = os.path.basename(folder) == "requirements"
