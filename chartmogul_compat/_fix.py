@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from ._scan import (
     LINE_BREAK,
@@ -31,12 +31,10 @@ from ._scan import (
     PythonHit,
     character_column,
     decode_python,
+    mask_quoted,
     python_hits,
     suppressed,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 __all__ = ["FileFix", "fix_file", "fix_source", "unified_diff"]
 
@@ -46,8 +44,6 @@ _CREDENTIAL_WORDS = ("secret", "token", "key", "password", "passwd", "credential
 # A line and its break, split as Python splits source lines (str.splitlines
 # would also split at form feeds and Unicode separators).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-# String literals of at least this length are masked in a printed diff.
-_MASKED_LITERAL_LENGTH = 8
 
 
 class _Unsafe(Exception):
@@ -63,7 +59,6 @@ class FileFix(NamedTuple):
     encoding: str
     rewritten: int
     refused: list[Finding]
-    literals: frozenset[str]  # string arguments of the calls, masked in diffs
 
 
 def fix_file(path: str) -> FileFix | None:
@@ -79,7 +74,7 @@ def fix_file(path: str) -> FileFix | None:
         return None  # scan reports it as CMC900
 
     encoding = _encoding_of(data, before)
-    after, rewritten, refusals, literals = fix_source(before, tree)
+    after, rewritten, refusals = fix_source(before, tree)
     refused = [
         Finding(path, line, column, code, reason, "rewrite it by hand")
         for line, column, code, reason in refusals
@@ -91,7 +86,7 @@ def fix_file(path: str) -> FileFix | None:
         after, rewritten = before, 0
     if not rewritten and not refused:
         return None
-    return FileFix(path, before, after, encoding, rewritten, refused, literals)
+    return FileFix(path, before, after, encoding, rewritten, refused)
 
 
 def _encoding_of(data: bytes, text: str) -> str:
@@ -106,11 +101,11 @@ def _encoding_of(data: bytes, text: str) -> str:
 
 def fix_source(
     text: str, tree: ast.Module
-) -> tuple[str, int, list[tuple[int, int, str, str]], frozenset[str]]:
+) -> tuple[str, int, list[tuple[int, int, str, str]]]:
     """Rewrite the legacy Config calls of a parsed module.
 
-    Returns the new text, the number of calls rewritten, the calls left alone
-    as (line, column, code, reason), and the string literals passed to them.
+    Returns the new text, the number of calls rewritten, and the calls left
+    alone as (line, column, code, reason).
     """
     lines = LINE_BREAK.split(text)
     starts = _line_starts(text)
@@ -125,7 +120,6 @@ def fix_source(
 
     edits: list[tuple[int, int, str]] = []
     refusals = []
-    literals: set[str] = set()
     rewritten = 0
     for call, hits in calls.values():
         first = hits[0]
@@ -142,7 +136,6 @@ def fix_source(
             continue
         edits.extend(call_edits)
         rewritten += 1
-        literals.update(_string_literals(call))
 
     after = text
     for start, end, replacement in sorted(edits, reverse=True):
@@ -153,21 +146,12 @@ def fix_source(
         ast.parse(after)
     except SyntaxError:
         refusal = (1, 1, "CMC900", "not rewritten: the rewritten file would not parse")
-        return text, 0, [refusal], frozenset()
-    return after, rewritten, refusals, frozenset(literals)
+        return text, 0, [refusal]
+    return after, rewritten, refusals
 
 
 def _overlaps(edit: tuple[int, int, str], other: tuple[int, int, str]) -> bool:
     return edit[0] < other[1] and other[0] < edit[1]
-
-
-def _string_literals(call: ast.Call) -> Iterator[str]:
-    """Strings given directly as arguments: where a literal key would be."""
-    for node in [*call.args, *(keyword.value for keyword in call.keywords)]:
-        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
-            continue
-        if len(node.value) >= _MASKED_LITERAL_LENGTH:
-            yield node.value
 
 
 def _line_starts(text: str) -> list[int]:
@@ -330,15 +314,13 @@ def _end_of_line(text: str, start: int) -> int | None:
 
 
 def unified_diff(fix: FileFix) -> str:
-    """The change as a unified diff, string arguments of the calls masked.
+    """The change as a unified diff, string literals masked.
 
-    A diff is printed, and a credential never is: long string literals given
-    to the rewritten calls are shown as ``****`` and their last four
-    characters. ``--write`` writes the real text.
+    A diff is printed, and a credential never is: quoted text of 8 or more
+    characters, on every line of the diff, is shown as ``****`` and at most
+    its last four characters. ``--write`` writes the real text.
     """
     import difflib
-
-    from ._credentials import mask_key
 
     path = fix.path.replace(os.sep, "/")
     lines = difflib.unified_diff(
@@ -349,8 +331,7 @@ def unified_diff(fix: FileFix) -> str:
     )
     out = []
     for line in lines:
-        for literal in fix.literals:
-            line = line.replace(literal, mask_key(literal))
+        line = mask_quoted(line)
         if not line.endswith(("\n", "\r")):
             line += "\n\\ No newline at end of file\n"
         out.append(line)

@@ -26,6 +26,8 @@ import os
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
+from ._credentials import mask_key
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
@@ -40,6 +42,7 @@ __all__ = [
     "decode_python",
     "is_timeout_literal",
     "iter_files",
+    "mask_quoted",
     "python_hits",
     "scan_file",
     "scan_paths",
@@ -129,9 +132,15 @@ _SKIPPED_FOLDERS = frozenset(
 )
 
 # What ChartMogul's Config is called once imports are resolved: the official
-# library's two spellings and the shim's.
+# library's two spellings, the shim's, and the official one the shim's bridge
+# passes through.
 _CONFIG_NAMES = frozenset(
-    {"chartmogul.Config", "chartmogul.api.config.Config", "chartmogul_compat.Config"}
+    {
+        "chartmogul.Config",
+        "chartmogul.api.config.Config",
+        "chartmogul_compat.Config",
+        "chartmogul_compat.official.Config",
+    }
 )
 _TRACKED_MODULES = frozenset({"chartmogul", "chartmogul_compat", "os"})
 _ENVIRON = "os.environ"
@@ -140,6 +149,11 @@ _ENVIRON_GETTERS = frozenset(
 )
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# A quoted run within one line, backslash escapes included: the text of a
+# string literal, or of each piece of a concatenated or split one.
+_QUOTED = re.compile(r"""(["'])((?:\\.|(?!\1)[^\\])*)\1""")
+# Quoted text at least this long is masked in printed output.
+_MASKED_LENGTH = 8
 _SUPPRESSION = re.compile(
     r"#\s*chartmogul-compat:\s*ignore(?:\[(?P<codes>[A-Za-z0-9,\s]*)\])?(?=\s*(?:#|$))"
 )
@@ -216,18 +230,18 @@ def iter_files(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[st
     """
     for path in paths:
         if os.path.isdir(path):
-            yield from _walk(os.path.normpath(path), exclude)
+            yield from _walk(os.path.normpath(path), exclude, named=True)
         else:
             yield os.path.normpath(path)
 
 
-def _walk(folder: str, exclude: Sequence[str]) -> Iterator[str]:
+def _walk(folder: str, exclude: Sequence[str], named: bool = False) -> Iterator[str]:
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError:
         return
-    if any(entry.name == "pyvenv.cfg" for entry in entries):
+    if not named and any(entry.name == "pyvenv.cfg" for entry in entries):
         return  # a virtual environment
 
     in_requirements_folder = os.path.basename(folder) == "requirements"
@@ -288,6 +302,11 @@ def scan_file(path: str) -> list[Finding] | None:
     except OSError as error:
         return [_finding(path, 1, 1, "CMC900", f"cannot read: {error.strerror}")]
 
+    # Windows tools write byte order marks; PowerShell 5's `>` (as in
+    # `pip freeze > requirements.txt`) writes UTF-16, as pip reads it too.
+    if kind != "python" and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = data.decode("utf-16", "replace").encode("utf-8")
+
     # The cheap test that keeps a scan near grep's speed. Package names are
     # case-insensitive, so files that pin get a lower-cased look.
     if (
@@ -299,7 +318,7 @@ def scan_file(path: str) -> list[Finding] | None:
 
     if kind == "python":
         return _scan_python(path, data)
-    text = data.decode("utf-8", "replace")
+    text = data.decode("utf-8-sig", "replace")
     lines = LINE_BREAK.split(text)
     findings = []
     if kind in _SETTINGS_KIND:
@@ -342,7 +361,8 @@ def _scan_python(path: str, data: bytes) -> list[Finding]:
                 error.lineno or 1,
                 max(error.offset or 1, 1),
                 "CMC900",
-                f"cannot parse as Python: {error.msg}",
+                # Python 3.9 quotes the statement in some messages.
+                f"cannot parse as Python: {mask_quoted(error.msg)}",
             )
         ]
     except (UnicodeDecodeError, LookupError) as error:
@@ -497,6 +517,22 @@ def is_timeout_literal(node: ast.expr) -> bool:
     if isinstance(node, (ast.Tuple, ast.List)):
         return all(is_timeout_literal(element) for element in node.elts)
     return False
+
+
+def mask_quoted(text: str) -> str:
+    """``text`` with each quoted run of 8 or more characters masked.
+
+    For output that shows source text (a diff, a parser's message): a key is
+    a quoted literal there, whatever its prefix (``f``, ``b``, ``r``), its
+    escapes, or the pieces it is split into. Text outside quotes, such as a
+    key in a comment or inside a multi-line string, is not recognised.
+    """
+
+    def mask(match: re.Match[str]) -> str:
+        quote, body = match.groups()
+        return quote + (mask_key(body) if len(body) >= _MASKED_LENGTH else body) + quote
+
+    return _QUOTED.sub(mask, text)
 
 
 def _variable_hit(node: ast.expr) -> Iterator[PythonHit]:

@@ -210,3 +210,68 @@ def test_unified_diff_of_a_rewrite(tmp_path: Path) -> None:
         "-chartmogul.Config(T, S_KEY)",
         "+chartmogul.Config(T)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("before", "masked_before", "masked_after"),
+    [
+        (
+            "Config('cm_live_000011112222' 'aaaa', 'cm_live_3333' '44445555')",
+            "Config('****2222' 'aaaa', '****3333' '****')",
+            "Config('****2222' 'aaaa')",
+        ),
+        (
+            "Config(f'cm_live_{N}000011112222', f'cm_live_{N}333344445555')",
+            "Config(f'****2222', f'****5555')",
+            "Config(f'****2222')",
+        ),
+        (
+            "Config(b'cm_live_000011112222', b'cm_live_333344445555')",
+            "Config(b'****2222', b'****5555')",
+            "Config(b'****2222')",
+        ),
+        (
+            "Config('cm\\x5flive_000011112222', 'cm\\x5flive_333344445555')",
+            "Config('****2222', '****5555')",
+            "Config('****2222')",
+        ),
+    ],
+    ids=["concatenated", "f-string", "bytes", "escapes"],
+)
+def test_fix_diff_masks_every_form_of_string_literal(
+    tmp_path: Path, before: str, masked_before: str, masked_after: str
+) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(f"from chartmogul import Config\n{before}\n")
+    result = fix_file(str(path))
+    assert result is not None
+    assert unified_diff(result).splitlines()[-2:] == [
+        f"-{masked_before}",
+        f"+{masked_after}",
+    ]
+
+
+def test_fix_diff_masks_literals_on_context_and_continuation_lines(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(
+        "import chartmogul\n"
+        "TOKEN = 'cm_live_000011112222'\n"
+        "config = chartmogul.Config(\n"
+        "    TOKEN,\n"
+        "    'cm_live_3333'\n"
+        "    '44445555',\n"
+        ")\n"
+    )
+    result = fix_file(str(path))
+    assert result is not None
+    assert unified_diff(result).splitlines()[2:] == [
+        "@@ -2,6 +2,4 @@",
+        " TOKEN = '****2222'",
+        " config = chartmogul.Config(",
+        "     TOKEN,",
+        "-    '****3333'",
+        "-    '****',",
+        " )",
+    ]

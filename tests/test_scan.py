@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,14 @@ def test_rule_codes_are_stable() -> None:
             [(2, 22, "CMC001")],
         ),
         ("from chartmogul_compat import *\nConfig(T, S)\n", [(2, 11, "CMC001")]),
+        (
+            "from chartmogul_compat.official import Config\nConfig(T, S)\n",
+            [(2, 11, "CMC001")],
+        ),
+        (
+            "import chartmogul_compat.official as cm\ncm.Config(T, S)\n",
+            [(2, 14, "CMC001")],
+        ),
         ("import chartmogul\nchartmogul.Config(T, f'{S}')\n", [(2, 22, "CMC001")]),
         ("import chartmogul\nchartmogul.Config(T, -1)\n", []),
         ("import chartmogul\nchartmogul.Config(T, 2.5)\n", []),
@@ -358,4 +367,55 @@ def test_unreadable_file_is_a_finding(tmp_path: Path) -> None:
             "cannot read: No such file or directory",
             RULES["CMC900"].fix,
         )
+    ]
+
+
+def test_unparseable_file_message_never_shows_a_literal_key(tmp_path: Path) -> None:
+    # Python 3.9's message quotes the statement: Did you mean print("...")?
+    path = tmp_path / "legacy.py"
+    path.write_text('import chartmogul\nprint "cm_live_0123456789abcd"\n')
+    hint = 'print("****abcd")' if sys.version_info < (3, 10) else "print(...)"
+    assert [(f.line, f.code, f.message) for f in scan_file(str(path)) or []] == [
+        (
+            2,
+            "CMC900",
+            "cannot parse as Python: Missing parentheses in call to 'print'. "
+            f"Did you mean {hint}?",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "encoding", "code"),
+    [
+        (".env", "CHARTMOGUL_SECRET_KEY=x\n", "utf-8-sig", "CMC005"),
+        ("settings.ini", "CHARTMOGUL_SECRET_KEY = x\n", "utf-8-sig", "CMC005"),
+        ("requirements.txt", "chartmogul==2.9.0\n", "utf-8-sig", "CMC006"),
+        # What `pip freeze > requirements.txt` writes in Windows PowerShell 5.
+        ("requirements.txt", "chartmogul==2.9.0\r\n", "utf-16", "CMC006"),
+        ("requirements.txt", "chartmogul==2.9.0\r\n", "utf-16-be", "CMC006"),
+    ],
+    ids=["env-bom", "ini-bom", "requirements-bom", "utf-16-le", "utf-16-be"],
+)
+def test_settings_and_pins_on_the_first_line_after_a_byte_order_mark(
+    tmp_path: Path, name: str, text: str, encoding: str, code: str
+) -> None:
+    path = tmp_path / name
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    path.write_bytes(data)
+    assert [(f.line, f.column, f.code) for f in scan_file(str(path)) or []] == [
+        (1, 1, code)
+    ]
+
+
+def test_a_virtual_environment_named_on_the_command_line_is_walked(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyvenv.cfg").write_text("home = /usr\n")
+    (tmp_path / "site.py").write_text("import chartmogul\n")
+    assert list(_scan.iter_files([str(tmp_path)])) == [
+        str(tmp_path / "pyvenv.cfg"),  # an INI file, as setup.cfg is
+        str(tmp_path / "site.py"),
     ]
