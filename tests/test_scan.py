@@ -419,3 +419,11 @@ def test_a_virtual_environment_named_on_the_command_line_is_walked(
         str(tmp_path / "pyvenv.cfg"),  # an INI file, as setup.cfg is
         str(tmp_path / "site.py"),
     ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_walk_yields_regular_files_only(tmp_path: Path) -> None:
+    # Reading a named pipe would wait for a writer and stall the scan.
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "app.py").write_text("import chartmogul\n")
+    assert list(_scan.iter_files([str(tmp_path)])) == [str(tmp_path / "app.py")]
