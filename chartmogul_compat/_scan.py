@@ -253,7 +253,8 @@ def _walk(folder: str, exclude: Sequence[str], named: bool = False) -> Iterator[
         if entry.is_dir(follow_symlinks=False):
             if name not in _SKIPPED_FOLDERS:
                 yield from _walk(path, exclude)
-        elif _kind(name, in_requirements_folder) is not None:
+        elif _kind(name, in_requirements_folder) is not None and entry.is_file():
+            # Regular files only: reading a named pipe would wait for a writer.
             yield path
 
 
