@@ -225,9 +225,9 @@ def _requests_trusts(ca_bundle: str) -> bool:
     """Whether requests, left to its defaults, verifies with ``ca_bundle``."""
     # The variables requests reads when verify is left at True, in its order.
     chosen = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    return chosen is not None and os.path.realpath(chosen) == os.path.realpath(
-        ca_bundle
-    )
+    if chosen is None:
+        return False
+    return os.path.realpath(chosen) == os.path.realpath(ca_bundle)
 
 
 def official_config_for(config: Config) -> Any:
