@@ -12,9 +12,10 @@ wraps the official names so that old code passing a shim `Config` works:
   an official 404 (as `NotFoundError`), and ``except`` with the official
   class still matches it.
 
-The package imports this module on the first name it does not define, never
-at ``import chartmogul_compat``: reading package metadata and importing the
-official library (requests, marshmallow) cost tens of milliseconds.
+The package imports this module on the first name it does not define (or the
+first `Config.to_official`), never at ``import chartmogul_compat``: reading
+package metadata and importing the official library (requests, marshmallow)
+cost tens of milliseconds.
 """
 
 from __future__ import annotations
@@ -182,7 +183,7 @@ def forward(name: str, owner: str) -> Any:
             f"chartmogul {version} does not define it either"
         )
 
-    value = _bridge(getattr(_official_module(), name))
+    value = _stand_in_for(getattr(_official_module(), name))
     # Two threads may wrap the same name at once; both get the first one.
     return _forwarded.setdefault(name, value)
 
@@ -245,7 +246,7 @@ def official_config_for(config: Config) -> Any:
 _stand_ins: dict[Any, Any] = {}
 
 
-def _bridge(value: Any) -> Any:
+def _stand_in_for(value: Any) -> Any:
     """What the bridge hands out for one of the official library's names."""
     try:
         return _stand_ins[value]
