@@ -93,7 +93,7 @@ _SUBMODULES = ("pytest_plugin", "sandbox")
 
 
 def __getattr__(name: str) -> _Any:
-    """The official library's ``name``, for a name the shim does not define."""
+    """Names built on first use: ``__all__``, ``official``, the official library's."""
     if name == "__all__":
         from ._bridge import official_names
 

@@ -12,9 +12,10 @@ wraps the official names so that old code passing a shim `Config` works:
   an official 404 (as `NotFoundError`), and ``except`` with the official
   class still matches it.
 
-The package imports this module on the first name it does not define, never
-at ``import chartmogul_compat``: reading package metadata and importing the
-official library (requests, marshmallow) cost tens of milliseconds.
+The package imports this module on the first name it does not define (or the
+first `Config.to_official`), never at ``import chartmogul_compat``: reading
+package metadata and importing the official library (requests, marshmallow)
+cost tens of milliseconds.
 """
 
 from __future__ import annotations
@@ -182,7 +183,7 @@ def forward(name: str, owner: str) -> Any:
             f"chartmogul {version} does not define it either"
         )
 
-    value = _bridge(getattr(_official_module(), name))
+    value = _stand_in_for(getattr(_official_module(), name))
     # Two threads may wrap the same name at once; both get the first one.
     return _forwarded.setdefault(name, value)
 
@@ -225,9 +226,9 @@ def _requests_trusts(ca_bundle: str) -> bool:
     """Whether requests, left to its defaults, verifies with ``ca_bundle``."""
     # The variables requests reads when verify is left at True, in its order.
     chosen = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    return chosen is not None and os.path.realpath(chosen) == os.path.realpath(
-        ca_bundle
-    )
+    if chosen is None:
+        return False
+    return os.path.realpath(chosen) == os.path.realpath(ca_bundle)
 
 
 def official_config_for(config: Config) -> Any:
@@ -245,7 +246,7 @@ def official_config_for(config: Config) -> Any:
 _stand_ins: dict[Any, Any] = {}
 
 
-def _bridge(value: Any) -> Any:
+def _stand_in_for(value: Any) -> Any:
     """What the bridge hands out for one of the official library's names."""
     try:
         return _stand_ins[value]

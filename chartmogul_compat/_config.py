@@ -429,8 +429,8 @@ class Config:
         ``max_retries`` and ``backoff_factor`` carry over, and a non-default
         ``base_url`` becomes the official object's ``uri``. ``ca_bundle`` and
         ``retry_budget`` cannot carry over: the official library has no such
-        settings (it trusts ``REQUESTS_CA_BUNDLE``, and warns here with
-        `OfficialBridgeWarning` if a ``ca_bundle`` would be lost).
+        settings. It trusts ``REQUESTS_CA_BUNDLE`` instead, so a ``ca_bundle``
+        that variable does not also name warns with `OfficialBridgeWarning`.
 
         Each call builds a new object, which the caller may change freely.
 

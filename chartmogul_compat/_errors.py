@@ -9,7 +9,7 @@ integrations still match::
     ChartMogulError
     ├── ConfigurationError (ValueError)     bad key, URL, timeout or Config
     │   ├── ArgumentMissingError            a required argument was not given
-    │   └── DeprecatedArgumentError         (official name; not raised here yet)
+    │   └── DeprecatedArgumentError         (official name; via the bridge only)
     ├── APIError                            the API answered, but not with success
     │   ├── AuthenticationError             401, 403
     │   ├── NotFoundError                   404
@@ -69,8 +69,9 @@ class ArgumentMissingError(ConfigurationError):
 class DeprecatedArgumentError(ConfigurationError):
     """An argument was given that the API no longer accepts.
 
-    The official library's name, kept so that old ``except`` clauses match;
-    nothing in this package raises it yet, since only `Ping` is implemented.
+    The official library's name, kept so that old ``except`` clauses match.
+    The shim itself never raises it; the bridge re-raises the official
+    library's own (4.x) as a class that is both.
     """
 
 

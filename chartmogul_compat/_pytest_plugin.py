@@ -31,6 +31,7 @@ _LEGACY_AS_ERROR = "error::chartmogul_compat.LegacyCredentialsWarning"
 
 # Source lines that used legacy credentials: (filename, line) -> calls.
 _legacy_calls: pytest.StashKey[Counter[tuple[str, int]]] = pytest.StashKey()
+# The observer that fills it, kept so that pytest_unconfigure can remove it.
 _observer: pytest.StashKey[Callable[[type[Warning], str, int], None]] = (
     pytest.StashKey()
 )

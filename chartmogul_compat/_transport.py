@@ -221,7 +221,7 @@ class Transport:
         """One attempt: the response, and its whole body."""
         # Fetched per attempt, so a retry after close() uses the new pool.
         pool = self._get_pool()
-        if pool.proxy_unparsable:
+        if pool.proxy_unparsable:  # before urllib3 quotes its password
             raise _UnparsableProxy
         # The adapter never follows redirects (Session.send is what would), so
         # the Authorization header cannot travel to another host or to plain
@@ -391,22 +391,24 @@ class _Pool:
         # directly, and only under the config's URL, which Config checked is
         # https://: the key never goes out in clear.
         session.mount("https://", adapter)
+        self.session = session
+        self.adapter = adapter
 
         # requests' own rules for the environment, applied once; an explicit
         # `verify` path is kept over the CA bundle variables. (No client
         # certificate: the API does not use them.)
         settings = session.merge_environment_settings(url, {}, True, verify, None)
-        self.session = session
-        self.adapter = adapter
         merged_verify = settings["verify"]
         # None only when None went in; it never does.
         self.verify: str | bool = verify if merged_verify is None else merged_verify
         self.proxies: dict[str, str] = dict(settings["proxies"])
+
         # Checked here because urllib3 would quote the whole URL, password
         # and all, in its error. The password is what usually breaks it: a
         # "/" or "#" in it must be percent-encoded.
         proxy = select_proxy(url, self.proxies)
         self.proxy_unparsable = proxy is not None and not _parses(proxy)
+
         self._prepared: dict[tuple[str, str], requests.PreparedRequest] = {}
 
     def prepare(

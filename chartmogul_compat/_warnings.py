@@ -4,7 +4,8 @@ The credential categories subclass `DeprecationWarning`, so a filter on
 either the standard category or the package's own catches them, and
 ``python -W error::chartmogul_compat.LegacyCredentialsWarning`` turns them into
 failures. The bridge's categories subclass `UserWarning`: they report a setting
-that does not reach the official library, not a deprecation.
+that does not reach the official library, or an official version the bridge
+was not tested with, not a deprecation.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from . import _bridge
 
 
 def __getattr__(name: str) -> _typing.Any:
+    """The official library's ``name``; ``__all__`` is built on first use."""
     if name == "__all__":
         if _bridge.installed_version() is None:
             raise AttributeError(

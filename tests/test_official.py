@@ -346,9 +346,12 @@ def test_unknown_name_says_neither_defines_it() -> None:
 # -- without the official library, or with a future one: child processes --------
 
 
-def run_child(code: str, *, pythonpath: list[str], isolated: bool) -> Any:
-    """Run ``code`` in a new Python and return the JSON it prints."""
-    arguments = [sys.executable, "-S"] if isolated else [sys.executable]
+def run_child(code: str, *, pythonpath: list[str], no_site: bool) -> Any:
+    """Run ``code`` in a new Python and return the JSON it prints.
+
+    ``no_site`` runs it with ``-S``: no site-packages, so no installed library.
+    """
+    arguments = [sys.executable, "-S"] if no_site else [sys.executable]
     result = subprocess.run(
         [*arguments, "-c", textwrap.dedent(code)],
         capture_output=True,
@@ -398,7 +401,7 @@ NOT_INSTALLED_CHILD = """
 
 def test_without_the_official_library_names_say_how_to_install_it() -> None:
     # -S and a path holding only this package: no chartmogul distribution.
-    results = run_child(NOT_INSTALLED_CHILD, pythonpath=[PACKAGE_ROOT], isolated=True)
+    results = run_child(NOT_INSTALLED_CHILD, pythonpath=[PACKAGE_ROOT], no_site=True)
 
     install = 'pip install "chartmogul-compat[official]"'
     assert results == {
@@ -476,7 +479,7 @@ def test_future_official_version_is_used_the_modern_way_and_warned_once(
     install_stand_in(tmp_path, "5.0.0", FUTURE_LIBRARY)
 
     results = run_child(
-        FUTURE_CHILD, pythonpath=[str(tmp_path), *sys.path], isolated=False
+        FUTURE_CHILD, pythonpath=[str(tmp_path), *sys.path], no_site=False
     )
 
     assert results == {
@@ -516,7 +519,7 @@ def test_submodules_import_without_the_official_library(tmp_path: Path) -> None:
     install_stand_in(tmp_path, "2.9.0", 'raise ImportError("not to be imported")\n')
 
     results = run_child(
-        SUBMODULES_CHILD, pythonpath=[str(tmp_path), *sys.path], isolated=False
+        SUBMODULES_CHILD, pythonpath=[str(tmp_path), *sys.path], no_site=False
     )
 
     assert results == ["chartmogul_compat.sandbox", "chartmogul_compat.pytest_plugin"]

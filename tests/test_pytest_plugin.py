@@ -77,7 +77,7 @@ def test_sandbox_scope_follows_the_option_then_the_ini(
 ) -> None:
     pytester.makeini(f"[pytest]\n{ini}\n")
     test = "def test_one(chartmogul_sandbox):\n    pass\n"
-    pytester.makepyfile(test_a=test * 1, test_b=test.replace("one", "two"))
+    pytester.makepyfile(test_a=test, test_b=test.replace("one", "two"))
     result = pytester.runpytest("--setup-show", *options)
     result.assert_outcomes(passed=2)
     assert [line.strip() for line in result.outlines if "SETUP" in line] == setups
