@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import os
 import pickle
 import traceback
 import warnings
@@ -112,6 +113,74 @@ def test_tracebacks_with_locals_do_not_leak_the_key(
         assert "The above exception was the direct cause" in rendered
         _assert_clean(rendered)
         config.close()
+
+
+def _legacy_as_error(call: Callable[[], object]) -> Callable[[], object]:
+    def run() -> object:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", cm.LegacyCredentialsWarning)
+            return call()
+
+    return run
+
+
+_LEGACY_ENV = {"CHARTMOGUL_ACCOUNT_TOKEN": SENTINEL, "CHARTMOGUL_SECRET_KEY": SECRET}
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        # An error filter turns the legacy warning into an exception raised
+        # from inside the constructor, whose frames held the pair.
+        (
+            _legacy_as_error(lambda: cm.Config(SENTINEL, SECRET)),  # type: ignore[deprecated]
+            cm.SecretKeyMismatchWarning,
+        ),
+        (
+            _legacy_as_error(lambda: cm.Config(account_token=SENTINEL)),  # type: ignore[deprecated]
+            cm.LegacyCredentialsWarning,
+        ),
+        (
+            _legacy_as_error(lambda: cm.Config.from_env(_LEGACY_ENV)),
+            cm.SecretKeyMismatchWarning,
+        ),
+        (lambda: cm.Config(SENTINEL + "\n"), cm.ConfigurationError),
+        (lambda: cm.Config(SENTINEL, SECRET + " "), cm.ConfigurationError),  # type: ignore[deprecated]
+        (lambda: cm.Config(SENTINEL, base_url="http://x"), cm.ConfigurationError),
+        (lambda: cm.Config(SENTINEL, 1, 2, 3, 4), TypeError),  # type: ignore[call-overload]
+        (lambda: cm.Config(SENTINEL, api_key=SENTINEL), TypeError),  # type: ignore[call-overload]
+        (
+            lambda: cm.Config.from_env({"CHARTMOGUL_API_KEY": SENTINEL + " x"}),
+            cm.ConfigurationError,
+        ),
+    ],
+    ids=[
+        "legacy-warning-as-error",
+        "legacy-keyword-warning-as-error",
+        "from-env-warning-as-error",
+        "invalid-key",
+        "invalid-secret",
+        "bad-setting",
+        "too-many-arguments",
+        "key-given-twice",
+        "from-env-invalid-key",
+    ],
+)
+def test_constructor_failures_with_locals_do_not_leak_the_key(
+    call: Callable[[], object], expected: type[BaseException]
+) -> None:
+    # What pytest -l, Sentry or rich show: each frame's locals, of linked
+    # errors too. The callers here hold the key as a global, not a local.
+    error = _caught(call)
+    assert type(error) is expected
+    package = os.path.dirname(cm.__file__) + os.sep
+    ours = [
+        frame
+        for frame, _ in traceback.walk_tb(error.__traceback__)
+        if frame.f_code.co_filename.startswith(package)
+    ]
+    assert ours  # the error left through the package's own frame
+    _assert_clean(_render_with_locals(error))
 
 
 def test_no_path_leaks_the_key(
