@@ -278,6 +278,35 @@ class Config:
             )
             if value is not _UNSET
         }
+        try:
+            warning = self._initialise(
+                args, keywords, base_url, ca_bundle, retry_budget
+            )
+        except (TypeError, ValueError) as error:
+            failure: BaseException | None = _without_tracebacks(error)
+        else:
+            failure = None
+
+        # Error trackers and `pytest -l` show each frame's local variables:
+        # drop the credentials from this frame before anything leaves it. The
+        # frames below it went with the failure's traceback.
+        del args, keywords, api_key, account_token, secret_key
+        if failure is not None:
+            raise failure
+
+        # Warn last: a call that fails validation only raises.
+        if warning is not None:
+            warn_at_caller(*warning)
+
+    def _initialise(
+        self,
+        args: tuple[Any, ...],
+        keywords: dict[str, Any],
+        base_url: object,
+        ca_bundle: object,
+        retry_budget: object,
+    ) -> tuple[str, type[Warning]] | None:
+        """Bind the call to its shape, check and store it; the warning to give."""
         bound, is_legacy = _bind_arguments(args, keywords)
 
         legacy = None
@@ -310,10 +339,7 @@ class Config:
             ca_bundle=ca_bundle,
             retry_budget=retry_budget,
         )
-
-        # Warn last: a call that fails validation only raises.
-        if legacy is not None:
-            warn_at_caller(legacy.message, legacy.category)
+        return None if legacy is None else (legacy.message, legacy.category)
 
     def _setup(
         self,
@@ -341,17 +367,21 @@ class Config:
             # Calling __init__ again would swap the key under a live pool.
             raise TypeError("Config is immutable; build a new Config instead")
 
-        set_ = object.__setattr__
-        set_(self, "api_key", api_key)
-        set_(self, "timeout", _check_timeout(request_timeout))
-        set_(self, "request_timeout", request_timeout)
-        set_(self, "max_retries", _check_count(max_retries, "max_retries"))
-        set_(self, "backoff_factor", _check_seconds(backoff_factor, "backoff_factor"))
-        set_(self, "base_url", _check_base_url(base_url, base_url_name))
-        set_(self, "ca_bundle", _check_ca_bundle(ca_bundle, ca_bundle_name))
-        set_(self, "retry_budget", _check_seconds(retry_budget, "retry_budget"))
-        set_(self, "_transport", None)
-        set_(self, "_official_config", None)
+        # Every check before any attribute is set: a config is whole or absent.
+        settings = {
+            "api_key": api_key,
+            "timeout": _check_timeout(request_timeout),
+            "request_timeout": request_timeout,
+            "max_retries": _check_count(max_retries, "max_retries"),
+            "backoff_factor": _check_seconds(backoff_factor, "backoff_factor"),
+            "base_url": _check_base_url(base_url, base_url_name),
+            "ca_bundle": _check_ca_bundle(ca_bundle, ca_bundle_name),
+            "retry_budget": _check_seconds(retry_budget, "retry_budget"),
+            "_transport": None,
+            "_official_config": None,
+        }
+        for name, value in settings.items():
+            object.__setattr__(self, name, value)
 
     @classmethod
     def from_env(
@@ -381,7 +411,43 @@ class Config:
         :raises ConfigurationError: when none of them holds a key.
         """
         env = os.environ if environ is None else environ
+        try:
+            config, warning = cls._from_mapping(
+                env,
+                request_timeout=request_timeout,
+                max_retries=max_retries,
+                backoff_factor=backoff_factor,
+                base_url=base_url,
+                ca_bundle=ca_bundle,
+                retry_budget=retry_budget,
+            )
+        except (TypeError, ValueError) as error:
+            failure: BaseException | None = _without_tracebacks(error)
+        else:
+            failure = None
 
+        # As in __init__: no credential in this frame's locals when an error
+        # or a warning (under an error filter) leaves it.
+        del env, environ
+        if failure is not None:
+            raise failure
+        if warning is not None:
+            warn_at_caller(*warning)
+        return config
+
+    @classmethod
+    def _from_mapping(
+        cls,
+        env: Mapping[str, str],
+        *,
+        request_timeout: object,
+        max_retries: object,
+        backoff_factor: object,
+        base_url: str | None,
+        ca_bundle: object,
+        retry_budget: object,
+    ) -> tuple[Self, tuple[str, type[Warning]] | None]:
+        """`from_env`'s work: the config, and the warning to give."""
         base_url_name = ca_bundle_name = None
         if base_url is None:
             base_url = env.get(_ENV_BASE_URL) or DEFAULT_BASE_URL
@@ -404,9 +470,7 @@ class Config:
             base_url_name=base_url_name or "base_url",
             ca_bundle_name=ca_bundle_name or "ca_bundle",
         )
-        if message is not None:
-            warn_at_caller(message, category)
-        return config
+        return config, None if message is None else (message, category)
 
     # The official library's attribute names, so old code reading them works.
 
@@ -467,6 +531,9 @@ class Config:
         raise AttributeError(f"Config is immutable; cannot delete {name}")
 
     def __repr__(self) -> str:
+        if not hasattr(self, "api_key"):
+            # Seen by error trackers showing the frame of a failed __init__.
+            return "<Config, not set up>"
         return (
             f"Config(api_key={mask_key(self.api_key)!r}, "
             f"base_url={self.base_url!r}, "
@@ -511,6 +578,21 @@ def transport_for(config: Config) -> Transport:
             transport = Transport(config)
             object.__setattr__(config, "_transport", transport)
     return transport
+
+
+def _without_tracebacks(error: BaseException) -> BaseException:
+    """``error`` and the errors linked to it, with their tracebacks dropped.
+
+    Their frames are the package's own, which held the credentials being
+    checked; the messages say what went wrong and never show them.
+    """
+    seen: set[int] = set()
+    linked: BaseException | None = error
+    while linked is not None and id(linked) not in seen:
+        seen.add(id(linked))
+        linked.__traceback__ = None
+        linked = linked.__cause__ or linked.__context__
+    return error
 
 
 def _key_from_env(
