@@ -551,6 +551,14 @@ TWO_VALUE_FIX = (
             id="2.9.0-python-3.12",
         ),
         pytest.param(
+            "2.9.0",
+            "DeprecationWarning",
+            "the imp module is deprecated in favour of importlib",
+            "a warnings filter (such as -W error::DeprecationWarning) made the "
+            "official library's own warning an error; add an ignore filter for it",
+            id="2.9.0-warnings-as-errors",
+        ),
+        pytest.param(
             "4.11.0",
             "ModuleNotFoundError",
             "No module named 'uritemplate'",
