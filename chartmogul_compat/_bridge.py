@@ -141,7 +141,12 @@ def _official_module() -> ModuleType:
 
 def _unimportable_message(version: Version, error: Exception) -> str:
     """Why the installed official library failed to import, and the fix."""
-    if version.major != 2:
+    if isinstance(error, Warning):
+        fix = (
+            "a warnings filter (such as -W error::DeprecationWarning) made the "
+            "official library's own warning an error; add an ignore filter for it"
+        )
+    elif version.major != 2:
         fix = "pip check lists missing or conflicting dependencies"
     else:
         # 2.9.0 imports `imp` (gone in 3.12), fails on marshmallow 4 (CI
