@@ -118,9 +118,13 @@ def _official_module() -> ModuleType:
             name=_DISTRIBUTION,
         )
 
-    # An install that fails to import (2.9.0 on Python 3.12+) raises here,
-    # through dir() and `import *` too (README, Known limits).
-    import chartmogul
+    # An install that fails to import raises here, through dir() and
+    # `import *` too (README, Known limits): re-raised with what to do, since
+    # the original (a marshmallow TypeError, a missing `imp`) does not say.
+    try:
+        import chartmogul
+    except Exception as error:
+        raise ImportError(_unimportable_message(version, error)) from error
 
     module: ModuleType = chartmogul
     if not is_known(version) and not _warned_untested:
@@ -133,6 +137,30 @@ def _official_module() -> ModuleType:
             UntestedOfficialVersionWarning,
         )
     return module
+
+
+def _unimportable_message(version: Version, error: Exception) -> str:
+    """Why the installed official library failed to import, and the fix."""
+    if isinstance(error, Warning):
+        fix = (
+            "a warnings filter (such as -W error::DeprecationWarning) made the "
+            "official library's own warning an error; add an ignore filter for it"
+        )
+    elif version.major != 2:
+        fix = "pip check lists missing or conflicting dependencies"
+    else:
+        # 2.9.0 imports `imp` (gone in 3.12), fails on marshmallow 4 (CI
+        # pins it below 3.20), and passes Retry(method_whitelist=), which
+        # urllib3 2 removed (that one fails at request time, not here).
+        fix = (
+            "chartmogul 2.x needs Python 3.11 or older and pip install "
+            '"marshmallow<3.20" "urllib3<2"; or install chartmogul 3.0 or later, '
+            "which the shim bridges too"
+        )
+    return (
+        f"the installed official chartmogul {version} cannot be imported "
+        f"({type(error).__name__}: {error}); {fix}"
+    )
 
 
 @functools.cache

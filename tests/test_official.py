@@ -504,6 +504,92 @@ def test_future_official_version_is_used_the_modern_way_and_warned_once(
     }
 
 
+UNIMPORTABLE_CHILD = """
+    import json
+    import chartmogul_compat
+
+    results = {}
+    for expression in (
+        "chartmogul_compat.Customer",
+        "dir(chartmogul_compat)",
+        "chartmogul_compat.Config('cm_key_0123456789').to_official()",
+    ):
+        try:
+            eval(expression)
+        except Exception as error:
+            cause = error.__cause__
+            results[expression] = [
+                type(error).__name__,
+                str(error),
+                type(cause).__name__,
+                str(cause),
+            ]
+    print(json.dumps(results))
+"""
+
+TWO_VALUE_FIX = (
+    'chartmogul 2.x needs Python 3.11 or older and pip install "marshmallow<3.20" '
+    '"urllib3<2"; or install chartmogul 3.0 or later, which the shim bridges too'
+)
+
+
+@pytest.mark.parametrize(
+    ("version", "raised", "message", "fix"),
+    [
+        pytest.param(
+            "2.9.0",
+            "TypeError",
+            "Can't instantiate abstract class Number with abstract method num_type",
+            TWO_VALUE_FIX,
+            id="2.9.0-new-marshmallow",
+        ),
+        pytest.param(
+            "2.9.0",
+            "ModuleNotFoundError",
+            "No module named 'imp'",
+            TWO_VALUE_FIX,
+            id="2.9.0-python-3.12",
+        ),
+        pytest.param(
+            "2.9.0",
+            "DeprecationWarning",
+            "the imp module is deprecated in favour of importlib",
+            "a warnings filter (such as -W error::DeprecationWarning) made the "
+            "official library's own warning an error; add an ignore filter for it",
+            id="2.9.0-warnings-as-errors",
+        ),
+        pytest.param(
+            "4.11.0",
+            "ModuleNotFoundError",
+            "No module named 'uritemplate'",
+            "pip check lists missing or conflicting dependencies",
+            id="4.11.0-missing-dependency",
+        ),
+    ],
+)
+def test_unimportable_official_library_says_why_and_how_to_fix_it(
+    tmp_path: Path, version: str, raised: str, message: str, fix: str
+) -> None:
+    install_stand_in(tmp_path, version, f"raise {raised}({message!r})\n")
+
+    results = run_child(
+        UNIMPORTABLE_CHILD, pythonpath=[str(tmp_path), *sys.path], no_site=False
+    )
+
+    expected = [
+        "ImportError",
+        f"the installed official chartmogul {version} cannot be imported "
+        f"({raised}: {message}); {fix}",
+        raised,
+        message,
+    ]
+    assert results == {
+        "chartmogul_compat.Customer": expected,
+        "dir(chartmogul_compat)": expected,
+        "chartmogul_compat.Config('cm_key_0123456789').to_official()": expected,
+    }
+
+
 SUBMODULES_CHILD = """
     import json
     from chartmogul_compat import pytest_plugin, sandbox
