@@ -35,6 +35,7 @@ __all__ = [
     "LEGACY_VARIABLES",
     "LINE_BREAK",
     "RULES",
+    "TOO_DEEP_TO_PARSE",
     "Finding",
     "PythonHit",
     "Rule",
@@ -195,6 +196,12 @@ _SETTINGS_KIND = {
 # The first read of a file, and each later one for a file longer than that.
 _FIRST_READ = 1 << 15
 _NEXT_READS = 1 << 20
+
+
+# What ast.parse raises, besides SyntaxError, for source nested too deep for
+# it (generated code): its parser's stack overflows (MemoryError), or, from
+# Python 3.11, building the tree does (RecursionError).
+TOO_DEEP_TO_PARSE = (MemoryError, RecursionError)
 
 
 class PythonHit(NamedTuple):
@@ -366,6 +373,9 @@ def _scan_python(path: str, data: bytes) -> list[Finding]:
                 f"cannot parse as Python: {mask_quoted(error.msg)}",
             )
         ]
+    except TOO_DEEP_TO_PARSE:
+        detail = "cannot parse as Python: it nests deeper than Python's parser allows"
+        return [_finding(path, 1, 1, "CMC900", detail)]
     except (UnicodeDecodeError, LookupError) as error:
         return [_finding(path, 1, 1, "CMC900", f"cannot decode: {error}")]
 
