@@ -247,6 +247,7 @@ def _walk(folder: str, exclude: Sequence[str], named: bool = False) -> Iterator[
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError:
+        # Not a finding: a folder that cannot be listed (README, Known limits).
         return
     if not named and any(entry.name == "pyvenv.cfg" for entry in entries):
         return  # a virtual environment
