@@ -492,7 +492,11 @@ def _fix(args: argparse.Namespace) -> int:
 def _missing_path(paths: Sequence[str]) -> str | None:
     for path in paths:
         if not os.path.exists(path):
-            return f"error: no such file or folder: {path} (see {_PROG} --help)"
+            # A long word with no separator or dot may be a key pasted in the
+            # wrong place: masked, as _Parser masks what argparse echoes.
+            path_like = "/" in path or os.sep in path or "." in path
+            shown = path if path_like or len(path) < 8 else mask_key(path)
+            return f"error: no such file or folder: {shown} (see {_PROG} --help)"
     return None
 
 

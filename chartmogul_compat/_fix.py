@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from ._scan import (
     LINE_BREAK,
+    TOO_DEEP_TO_PARSE,
     Finding,
     PythonHit,
     character_column,
@@ -70,7 +71,7 @@ def fix_file(path: str) -> FileFix | None:
     try:
         before = decode_python(data)
         tree = ast.parse(before, filename=path)
-    except (SyntaxError, UnicodeDecodeError, LookupError):
+    except (SyntaxError, *TOO_DEEP_TO_PARSE, UnicodeDecodeError, LookupError):
         return None  # scan reports it as CMC900
 
     encoding = _encoding_of(data, before)

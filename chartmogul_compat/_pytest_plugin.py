@@ -71,6 +71,13 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
     if config.getoption("chartmogul_legacy") == "error":
+        # The ini filter is applied by pytest's warnings plugin; without it,
+        # error mode would let every legacy call pass.
+        if not config.pluginmanager.has_plugin("warnings"):
+            raise pytest.UsageError(
+                "--chartmogul-legacy=error needs pytest's warnings plugin, which "
+                "-p no:warnings turns off"
+            )
         config.addinivalue_line("filterwarnings", _LEGACY_AS_ERROR)
 
     calls: Counter[tuple[str, int]] = Counter()

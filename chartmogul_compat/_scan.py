@@ -35,6 +35,7 @@ __all__ = [
     "LEGACY_VARIABLES",
     "LINE_BREAK",
     "RULES",
+    "TOO_DEEP_TO_PARSE",
     "Finding",
     "PythonHit",
     "Rule",
@@ -197,6 +198,12 @@ _FIRST_READ = 1 << 15
 _NEXT_READS = 1 << 20
 
 
+# What ast.parse raises, besides SyntaxError, for source nested too deep for
+# it (generated code): its parser's stack overflows (MemoryError), or, from
+# Python 3.11, building the tree does (RecursionError).
+TOO_DEEP_TO_PARSE = (MemoryError, RecursionError)
+
+
 class PythonHit(NamedTuple):
     """A finding in a Python file, still as syntax: the fixer works on these."""
 
@@ -240,6 +247,7 @@ def _walk(folder: str, exclude: Sequence[str], named: bool = False) -> Iterator[
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError:
+        # Not a finding: a folder that cannot be listed (README, Known limits).
         return
     if not named and any(entry.name == "pyvenv.cfg" for entry in entries):
         return  # a virtual environment
@@ -366,6 +374,9 @@ def _scan_python(path: str, data: bytes) -> list[Finding]:
                 f"cannot parse as Python: {mask_quoted(error.msg)}",
             )
         ]
+    except TOO_DEEP_TO_PARSE:
+        detail = "cannot parse as Python: it nests deeper than Python's parser allows"
+        return [_finding(path, 1, 1, "CMC900", detail)]
     except (UnicodeDecodeError, LookupError) as error:
         return [_finding(path, 1, 1, "CMC900", f"cannot decode: {error}")]
 

@@ -121,7 +121,13 @@ def test_scan_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
             "chartmogul-compat: error: no such file or folder: missing.py "
             "(see chartmogul-compat --help)\n",
         ),
+        (
+            ["scan", "app", "cm_live_5f0c2b9e8d7a41c3"],
+            "chartmogul-compat: error: no such file or folder: ****41c3 "
+            "(see chartmogul-compat --help)\n",
+        ),
     ],
+    ids=["folder", "file", "key-pasted-as-a-path"],
 )
 def test_scan_and_fix_missing_path_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], argv: list[str], message: str

@@ -116,6 +116,21 @@ def test_fix_with_nothing_to_do_exits_0(
     )
 
 
+def test_fix_leaves_a_file_too_deep_to_parse_to_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Nested deeper than Python's parser goes: scan reports it as CMC900.
+    source = "import chartmogul\nchartmogul.Config(A, B)\nx = " + "-" * 100_000 + "1\n"
+    (tmp_path / "generated.py").write_text(source)
+    monkeypatch.chdir(tmp_path)
+    assert main(["fix", "--write"]) == EXIT_OK
+    assert capsys.readouterr() == (
+        "",
+        "Rewrote 0 calls in 0 files; 0 left for a hand edit.\n",
+    )
+    assert (tmp_path / "generated.py").read_text() == source
+
+
 @pytest.mark.parametrize(
     ("call", "reason"),
     [

@@ -108,3 +108,27 @@ def test_wheel_ships_py_typed_and_the_pytest_plugin(
         "[pytest11]",
         "chartmogul_compat = chartmogul_compat.pytest_plugin",
     ]
+
+
+def test_sdist_holds_what_its_tests_and_readme_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The tests read .pre-commit-hooks.yaml; README.md links to benchmarks/,
+    # whose scripts mypy's `files` names too.
+    import tarfile
+
+    from hatchling.build import build_sdist
+
+    root = Path(__file__).parent.parent
+    monkeypatch.chdir(root)
+    with tarfile.open(tmp_path / build_sdist(str(tmp_path))) as sdist:
+        names = {name.partition("/")[2] for name in sdist.getnames()}
+
+    wanted = {
+        ".pre-commit-hooks.yaml",
+        "benchmarks/README.md",
+        "benchmarks/run.py",
+        "benchmarks/scan.py",
+        *(str(path.relative_to(root)) for path in (root / "tests").glob("*.py")),
+    }
+    assert wanted - names == set()

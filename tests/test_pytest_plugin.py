@@ -94,6 +94,27 @@ def test_bad_scope_in_the_ini_is_a_usage_error(pytester: pytest.Pytester) -> Non
     ]
 
 
+def test_error_mode_without_the_warnings_plugin_is_a_usage_error(
+    pytester: pytest.Pytester,
+) -> None:
+    # Without pytest's warnings plugin no filter is applied: error mode would
+    # pass every legacy call silently. In a subprocess: in this one, this
+    # run's own filters would still apply.
+    pytester.makepyfile(
+        test_a="from chartmogul_compat import Config\n\n\n"
+        f"def test_one():\n    Config({KEY!r}, {KEY!r})\n"
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:warnings", "--chartmogul-legacy=error"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.errlines == [
+        "ERROR: --chartmogul-legacy=error needs pytest's warnings plugin, which "
+        "-p no:warnings turns off",
+        "",
+    ]
+
+
 def test_fixture_without_trustme_names_the_extra(pytester: pytest.Pytester) -> None:
     # In a subprocess: hiding trustme must not reach this process's modules.
     pytester.makeconftest("import sys\n\nsys.modules['trustme'] = None\n")

@@ -385,6 +385,45 @@ def test_unparseable_file_message_never_shows_a_literal_key(tmp_path: Path) -> N
     ]
 
 
+# Generated code can nest deeper than Python's parser goes: a unary chain
+# overflows its stack (MemoryError), a long "+" chain the step that builds
+# the tree (RecursionError, from Python 3.11; 3.9 and 3.10 parse it).
+_UNARY_CHAIN = "x = " + "-" * 100_000 + "1\n"
+_PLUS_CHAIN = "x = " + " + ".join(["s"] * 50_000) + "\n"
+_TOO_DEEP = (1, 1, "CMC900")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (_UNARY_CHAIN, [_TOO_DEEP]),
+        (
+            _PLUS_CHAIN,
+            [_TOO_DEEP] if sys.version_info >= (3, 11) else [(2, 35, "CMC001")],
+        ),
+    ],
+    ids=["unary-chain", "plus-chain"],
+)
+def test_file_too_deep_to_parse_is_a_finding_and_the_scan_goes_on(
+    tmp_path: Path, body: str, expected: list[tuple[int, int, str]]
+) -> None:
+    source = "import chartmogul\nconfig = chartmogul.Config(TOKEN, SECRET)\n" + body
+    (tmp_path / "generated.py").write_text(source)
+    (tmp_path / "later.py").write_text("import chartmogul\nchartmogul.Config(A, B)\n")
+
+    findings, scanned = scan_paths([str(tmp_path)])
+
+    assert scanned == 2
+    assert [(f.line, f.column, f.code) for f in findings] == [
+        *expected,
+        (2, 22, "CMC001"),
+    ]
+    if expected == [_TOO_DEEP]:
+        assert findings[0].message == (
+            "cannot parse as Python: it nests deeper than Python's parser allows"
+        )
+
+
 @pytest.mark.parametrize(
     ("name", "text", "encoding", "code"),
     [
