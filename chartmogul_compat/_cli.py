@@ -57,6 +57,9 @@ EXIT_API_ERROR = 6  # any other error answer (429, 5xx, unexpected body)
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 _PROG = "chartmogul-compat"
+# Every command shows it, and only ping and demo make API requests (sandbox
+# answers them; scan and fix make none).
+_VERBOSE_HELP = "show the package's debug log on stderr (ping and demo: each request)"
 # The same as _report.FORMATS (a test checks), spelt out so that building the
 # parser does not import the scanner.
 _SCAN_FORMATS = ("text", "json", "github", "sarif")
@@ -156,11 +159,9 @@ def _build_parser(arguments: Sequence[str] = ()) -> argparse.ArgumentParser:
         "--verbose",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="log each request to stderr",
+        help=_VERBOSE_HELP,
     )
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="log each request to stderr"
-    )
+    parser.add_argument("-v", "--verbose", action="store_true", help=_VERBOSE_HELP)
     commands = parser.add_subparsers(
         title="commands",
         required=True,
