@@ -18,7 +18,7 @@ import warnings
 from typing import TYPE_CHECKING, Any, Callable, NoReturn, TextIO
 
 from ._config import DEFAULT_BASE_URL, Config
-from ._credentials import mask_key
+from ._credentials import MIN_KEY_LIKE_LENGTH, mask_key
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -122,9 +122,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         for argument in self._arguments:
             value = _value_in(argument)
-            # Shorter words ("ping", "5") would mask unrelated parts of the
-            # message, and no key is that short.
-            if len(value) >= 8:
+            if len(value) >= MIN_KEY_LIKE_LENGTH:
                 message = message.replace(value, mask_key(value))
         self.exit(EXIT_USAGE, f"{_PROG}: error: {message} (see {_PROG} --help)\n")
 
@@ -496,7 +494,8 @@ def _missing_path(paths: Sequence[str]) -> str | None:
             # A long word with no separator or dot may be a key pasted in the
             # wrong place: masked, as _Parser masks what argparse echoes.
             path_like = "/" in path or os.sep in path or "." in path
-            shown = path if path_like or len(path) < 8 else mask_key(path)
+            key_like = not path_like and len(path) >= MIN_KEY_LIKE_LENGTH
+            shown = mask_key(path) if key_like else path
             return f"error: no such file or folder: {shown} (see {_PROG} --help)"
     return None
 

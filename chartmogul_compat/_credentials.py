@@ -16,6 +16,7 @@ from ._warnings import (
 )
 
 __all__ = [
+    "MIN_KEY_LIKE_LENGTH",
     "LegacyCollapse",
     "collapse_legacy",
     "describe_key_problem",
@@ -26,6 +27,11 @@ __all__ = [
 # Keys shorter than this are shown fully masked: four characters of a short
 # key would give away too much of it.
 _MIN_LENGTH_TO_SHOW_TAIL = 12
+
+# Text the user gave (a command-line word, a quoted literal) this long or
+# longer may be a key, so output that shows it masks it. No key is shorter,
+# and masking shorter words ("ping", "5") would garble the message.
+MIN_KEY_LIKE_LENGTH = 8
 
 
 def mask_key(key: str) -> str:

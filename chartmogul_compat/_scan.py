@@ -26,7 +26,7 @@ import os
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from ._credentials import mask_key
+from ._credentials import MIN_KEY_LIKE_LENGTH, mask_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -153,8 +153,6 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # A quoted run within one line, backslash escapes included: the text of a
 # string literal, or of each piece of a concatenated or split one.
 _QUOTED = re.compile(r"""(["'])((?:\\.|(?!\1)[^\\])*)\1""")
-# Quoted text at least this long is masked in printed output.
-_MASKED_LENGTH = 8
 _SUPPRESSION = re.compile(
     r"#\s*chartmogul-compat:\s*ignore(?:\[(?P<codes>[A-Za-z0-9,\s]*)\])?(?=\s*(?:#|$))"
 )
@@ -542,7 +540,9 @@ def mask_quoted(text: str) -> str:
 
     def mask(match: re.Match[str]) -> str:
         quote, body = match.groups()
-        return quote + (mask_key(body) if len(body) >= _MASKED_LENGTH else body) + quote
+        if len(body) >= MIN_KEY_LIKE_LENGTH:
+            body = mask_key(body)
+        return quote + body + quote
 
     return _QUOTED.sub(mask, text)
 
