@@ -32,9 +32,10 @@ from ._scan import (
     PythonHit,
     character_column,
     decode_python,
+    hit_column,
+    hit_suppressed,
     mask_quoted,
     python_hits,
-    suppressed,
 )
 
 __all__ = ["FileFix", "fix_file", "fix_source", "unified_diff"]
@@ -112,10 +113,7 @@ def fix_source(
     starts = _line_starts(text)
     calls: dict[int, tuple[ast.Call, list[PythonHit]]] = {}
     for hit in python_hits(tree):
-        if hit.call is None:
-            continue
-        anchors = {hit.node.lineno, hit.call.lineno}
-        if suppressed(lines, anchors, hit.code):
+        if hit.call is None or hit_suppressed(lines, hit):
             continue
         calls.setdefault(id(hit.call), (hit.call, []))[1].append(hit)
 
@@ -131,8 +129,7 @@ def fix_source(
                     "it is inside another call being rewritten; run fix again"
                 )
         except _Unsafe as reason:
-            line = first.node.lineno
-            column = character_column(lines[line - 1], first.node.col_offset) + 1
+            line, column = first.node.lineno, hit_column(lines, first)
             refusals.append((line, column, first.code, f"not rewritten: {reason}"))
             continue
         edits.extend(call_edits)

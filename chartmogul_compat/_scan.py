@@ -41,13 +41,14 @@ __all__ = [
     "Rule",
     "character_column",
     "decode_python",
+    "hit_column",
+    "hit_suppressed",
     "is_timeout_literal",
     "iter_files",
     "mask_quoted",
     "python_hits",
     "scan_file",
     "scan_paths",
-    "suppressed",
 ]
 
 
@@ -385,15 +386,30 @@ def _scan_python(path: str, data: bytes) -> list[Finding]:
         return []
 
     lines = LINE_BREAK.split(text)
-    findings = []
-    for hit in hits:
-        line = hit.node.lineno
-        anchors = {line} if hit.call is None else {line, hit.call.lineno}
-        if suppressed(lines, anchors, hit.code):
-            continue
-        column = character_column(lines[line - 1], hit.node.col_offset) + 1
-        findings.append(_finding(path, line, column, hit.code, hit.detail))
-    return findings
+    return [
+        _finding(path, hit.node.lineno, hit_column(lines, hit), hit.code, hit.detail)
+        for hit in hits
+        if not hit_suppressed(lines, hit)
+    ]
+
+
+def hit_suppressed(lines: list[str], hit: PythonHit) -> bool:
+    """Whether a suppression comment covers ``hit``.
+
+    The comment may be on the hit's line or, for an argument of a Config
+    call, on the call's first line, which is where a call that spans several
+    lines is annotated.
+    """
+    anchors = {hit.node.lineno}
+    if hit.call is not None:
+        anchors.add(hit.call.lineno)
+    return suppressed(lines, anchors, hit.code)
+
+
+def hit_column(lines: list[str], hit: PythonHit) -> int:
+    """The 1-based column of ``hit``, in characters."""
+    line = lines[hit.node.lineno - 1]
+    return character_column(line, hit.node.col_offset) + 1
 
 
 def decode_python(data: bytes) -> str:
