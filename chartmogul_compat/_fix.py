@@ -47,6 +47,9 @@ _CREDENTIAL_WORDS = ("secret", "token", "key", "password", "passwd", "credential
 # would also split at form feeds and Unicode separators).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
+# Replace text[start:end] with the string: (start, end, replacement).
+_Edit = tuple[int, int, str]
+
 
 class _Unsafe(Exception):
     """A call that cannot be rewritten without risk; the message says why."""
@@ -111,17 +114,17 @@ def fix_source(
     """
     lines = LINE_BREAK.split(text)
     starts = _line_starts(text)
-    calls: dict[int, tuple[ast.Call, list[PythonHit]]] = {}
+    # Each call once, with its first hit: where a refusal is reported.
+    calls: dict[int, tuple[ast.Call, PythonHit]] = {}
     for hit in python_hits(tree):
         if hit.call is None or hit_suppressed(lines, hit):
             continue
-        calls.setdefault(id(hit.call), (hit.call, []))[1].append(hit)
+        calls.setdefault(id(hit.call), (hit.call, hit))
 
-    edits: list[tuple[int, int, str]] = []
+    edits: list[_Edit] = []
     refusals = []
     rewritten = 0
-    for call, hits in calls.values():
-        first = hits[0]
+    for call, first in calls.values():
         try:
             call_edits = _edits_for(text, starts, lines, call)
             if any(_overlaps(edit, done) for edit in call_edits for done in edits):
@@ -148,7 +151,7 @@ def fix_source(
     return after, rewritten, refusals
 
 
-def _overlaps(edit: tuple[int, int, str], other: tuple[int, int, str]) -> bool:
+def _overlaps(edit: _Edit, other: _Edit) -> bool:
     return edit[0] < other[1] and other[0] < edit[1]
 
 
@@ -160,30 +163,38 @@ def _line_starts(text: str) -> list[int]:
 
 def _edits_for(
     text: str, starts: list[int], lines: list[str], call: ast.Call
-) -> list[tuple[int, int, str]]:
+) -> list[_Edit]:
+    """The edits that rewrite one legacy call; `_Unsafe` says why there are none.
+
+    ``starts`` holds where each line starts in ``text``: with it, ``ast``'s
+    (line, UTF-8 column) positions become offsets into ``text``.
+    """
+
     def offset(line: int, utf8_column: int) -> int:
         return starts[line - 1] + character_column(lines[line - 1], utf8_column)
 
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(
-        k.arg is None for k in call.keywords
+    if any(isinstance(argument, ast.Starred) for argument in call.args) or any(
+        keyword.arg is None for keyword in call.keywords
     ):
         raise _Unsafe("star-arguments hide which argument is which")
 
-    keywords = {k.arg: k for k in call.keywords}
+    keywords = {keyword.arg: keyword for keyword in call.keywords}
     if "api_key" in keywords and (
         "account_token" in keywords or "secret_key" in keywords
     ):
         raise _Unsafe("api_key= is given beside a legacy keyword")
 
+    # Arguments in source order (keywords come after positionals), each with
+    # its [start, end) in text.
     items: list[ast.expr | ast.keyword] = [*call.args, *call.keywords]
     spans = [
         (
-            offset(i.lineno, i.col_offset),
-            offset(i.end_lineno or i.lineno, i.end_col_offset or 0),
+            offset(item.lineno, item.col_offset),
+            offset(item.end_lineno or item.lineno, item.end_col_offset or 0),
         )
-        for i in items
+        for item in items
     ]
-    close = offset(call.end_lineno or call.lineno, call.end_col_offset or 0) - 1
+    closing_paren = offset(call.end_lineno or call.lineno, call.end_col_offset or 0) - 1
 
     positional = len(call.args)
     token_keyword = keywords.get("account_token")
@@ -196,7 +207,7 @@ def _edits_for(
             raise _Unsafe(
                 "the second argument may be a request_timeout held in a variable"
             )
-        return [_removal(text, spans, 1, close)]
+        return [_removal(text, spans, 1, closing_paren)]
 
     if token_keyword is not None and positional:
         raise _Unsafe("account_token= is given beside a positional key")
@@ -205,7 +216,7 @@ def _edits_for(
     if secret_keyword is not None:
         index = items.index(secret_keyword)
         if positional or token_keyword is not None:
-            edits.append(_removal(text, spans, index, close))
+            edits.append(_removal(text, spans, index, closing_paren))
         else:
             edits.append(_rename(spans[index][0], "secret_key"))
     if token_keyword is not None:
@@ -220,13 +231,13 @@ def _looks_like_credential(node: ast.expr, segment: str) -> bool:
     return any(word in lowered for word in _CREDENTIAL_WORDS)
 
 
-def _rename(start: int, keyword: str) -> tuple[int, int, str]:
+def _rename(start: int, keyword: str) -> _Edit:
     return (start, start + len(keyword), "api_key")
 
 
 def _removal(
-    text: str, spans: list[tuple[int, int]], index: int, close: int
-) -> tuple[int, int, str]:
+    text: str, spans: list[tuple[int, int]], index: int, closing_paren: int
+) -> _Edit:
     """The edit that deletes argument ``index`` and one comma.
 
     Between two arguments there is only a comma, spaces, comments, line
@@ -241,27 +252,28 @@ def _removal(
     comma_before = _comma_in(text, spans[index - 1][1], spans[index][0])
     if comma_before is None:
         raise _Unsafe("its arguments could not be told apart")
-    next_start = spans[index + 1][0] if index + 1 < len(spans) else close
+    next_start = spans[index + 1][0] if index + 1 < len(spans) else closing_paren
     comma_after = _comma_in(text, spans[index][1], next_start)
 
     item_start = _skip_blank(text, comma_before + 1, spans[index][0])
     item_end = (
         comma_after + 1
         if comma_after is not None
-        else _after_parens(text, spans[index][1], close)
+        else _after_parens(text, spans[index][1], closing_paren)
     )
     line_start = text.rfind("\n", 0, item_start) + 1
     line_end = _end_of_line(text, item_end)
     if (
         not text[line_start:item_start].strip()
         and line_end is not None
-        and line_end <= close
+        and line_end <= closing_paren
     ):
         return (line_start, line_end, "")
     return (comma_before, comma_after if comma_after is not None else item_end, "")
 
 
 def _comma_in(text: str, start: int, end: int) -> int | None:
+    """The first comma in [start, end) outside a comment, or None."""
     index = start
     while index < end:
         character = text[index]
@@ -288,12 +300,12 @@ def _skip_blank(text: str, start: int, end: int) -> int:
     return end
 
 
-def _after_parens(text: str, start: int, close: int) -> int:
+def _after_parens(text: str, start: int, closing_paren: int) -> int:
     """Past the closing parentheses of a parenthesised last argument."""
     index = start
-    while index < close:
-        blank_end = _skip_blank(text, index, close)
-        if blank_end < close and text[blank_end] == ")":
+    while index < closing_paren:
+        blank_end = _skip_blank(text, index, closing_paren)
+        if blank_end < closing_paren and text[blank_end] == ")":
             index = blank_end + 1
         else:
             break
