@@ -50,16 +50,20 @@ def _text(findings: Sequence[Finding], scanned: int) -> str:
         f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} (fix: {f.fix})"
         for f in findings
     ]
-    files = f"{scanned} file{'s' if scanned != 1 else ''} scanned"
+    files = f"{_counted(scanned, 'file')} scanned"
     if findings:
         with_findings = len({finding.path for finding in findings})
         lines.append(
-            f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} "
-            f"in {with_findings} file{'s' if with_findings != 1 else ''} ({files})."
+            f"Found {_counted(len(findings), 'finding')} "
+            f"in {_counted(with_findings, 'file')} ({files})."
         )
     else:
         lines.append(f"No legacy ChartMogul usage found ({files}).")
     return "\n".join(lines) + "\n"
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _json(findings: Sequence[Finding]) -> str:

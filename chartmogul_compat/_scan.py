@@ -236,20 +236,27 @@ def iter_files(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[st
     """
     for path in paths:
         if os.path.isdir(path):
-            yield from _walk(os.path.normpath(path), exclude, named=True)
+            yield from _walk(os.path.normpath(path), exclude, on_command_line=True)
         else:
             yield os.path.normpath(path)
 
 
-def _walk(folder: str, exclude: Sequence[str], named: bool = False) -> Iterator[str]:
+def _walk(
+    folder: str, exclude: Sequence[str], on_command_line: bool = False
+) -> Iterator[str]:
+    """The regular files under ``folder`` of a kind that is read, by name.
+
+    A virtual environment (a folder holding ``pyvenv.cfg``) is skipped unless
+    it is the folder named on the command line.
+    """
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError:
         # Not a finding: a folder that cannot be listed (README, Known limits).
         return
-    if not named and any(entry.name == "pyvenv.cfg" for entry in entries):
-        return  # a virtual environment
+    if not on_command_line and any(entry.name == "pyvenv.cfg" for entry in entries):
+        return
 
     in_requirements_folder = os.path.basename(folder) == "requirements"
     for entry in entries:
