@@ -140,7 +140,7 @@ def _poetry_candidate(column: int, value: str) -> tuple[int, str, str]:
     constraint = value.strip("\"'")
     specifier = poetry_specifier(constraint)
     if specifier is None:
-        return (column, "", "")
+        return (column, "", "")  # an empty requirement: dropped by the caller
     return (column, f"chartmogul{specifier}", f"chartmogul = {constraint!r}")
 
 
@@ -169,6 +169,7 @@ def poetry_specifier(constraint: str) -> str | None:
 
 
 def _poetry_clause(part: str) -> str:
+    """One Poetry constraint (``^1.2``, ``~1.2``, ``=1.2``, ``1.*``) in PEP 440."""
     if part.startswith("^"):
         release = Version(part[1:]).release
         nonzero = next((i for i, n in enumerate(release) if n), len(release) - 1)
