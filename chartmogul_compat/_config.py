@@ -19,7 +19,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Final, Union, overload
 
 from ._credentials import collapse_legacy, mask_key, validate_key
-from ._errors import ArgumentMissingError, ConfigurationError
+from ._errors import ArgumentMissingError, ConfigurationError, without_tracebacks
 from ._retry import DEFAULT_RETRY_BUDGET
 from ._warnings import LegacyCredentialsWarning, warn_at_caller
 
@@ -283,7 +283,7 @@ class Config:
                 args, keywords, base_url, ca_bundle, retry_budget
             )
         except (TypeError, ValueError) as error:
-            failure: BaseException | None = _without_tracebacks(error)
+            failure: BaseException | None = without_tracebacks(error)
         else:
             failure = None
 
@@ -422,7 +422,7 @@ class Config:
                 retry_budget=retry_budget,
             )
         except (TypeError, ValueError) as error:
-            failure: BaseException | None = _without_tracebacks(error)
+            failure: BaseException | None = without_tracebacks(error)
         else:
             failure = None
 
@@ -578,21 +578,6 @@ def transport_for(config: Config) -> Transport:
             transport = Transport(config)
             object.__setattr__(config, "_transport", transport)
     return transport
-
-
-def _without_tracebacks(error: BaseException) -> BaseException:
-    """``error`` and the errors linked to it, with their tracebacks dropped.
-
-    Their frames are the package's own, which held the credentials being
-    checked; the messages say what went wrong and never show them.
-    """
-    seen: set[int] = set()
-    linked: BaseException | None = error
-    while linked is not None and id(linked) not in seen:
-        seen.add(id(linked))
-        linked.__traceback__ = None
-        linked = linked.__cause__ or linked.__context__
-    return error
 
 
 def _key_from_env(

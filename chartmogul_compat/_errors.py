@@ -28,7 +28,10 @@ codes, server messages and URLs without user information.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = [
     "APIError",
@@ -48,6 +51,8 @@ __all__ = [
     "TransportError",
     "error_class_for_status",
     "error_for_status",
+    "linked_errors",
+    "without_tracebacks",
 ]
 
 
@@ -300,3 +305,39 @@ def _describe_status(status_code: int | None) -> str:
         return HTTPStatus(status_code).phrase
     except ValueError:
         return "unexpected status"
+
+
+def linked_errors(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every error reachable from it, each once.
+
+    Through ``__cause__``, ``__context__``, urllib3's ``reason`` and errors
+    passed as arguments (requests wraps urllib3's errors that way).
+    """
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+
+        linked = [
+            current.__cause__,
+            current.__context__,
+            getattr(current, "reason", None),
+        ]
+        linked.extend(current.args)
+        pending.extend(item for item in linked if isinstance(item, BaseException))
+
+
+def without_tracebacks(error: BaseException) -> BaseException:
+    """``error``, with its traceback and those of the errors linked to it dropped.
+
+    For errors raised through frames that held a credential as a local
+    variable, which a traceback printed with locals would show; the messages
+    say what went wrong and never show it.
+    """
+    for linked in linked_errors(error):
+        linked.__traceback__ = None
+    return error

@@ -44,6 +44,8 @@ from ._errors import (
     TLSError,
     TransportError,
     error_for_status,
+    linked_errors,
+    without_tracebacks,
 )
 from ._retry import IDEMPOTENT_METHODS, RETRY_STATUSES, RetryPolicy, parse_retry_after
 from ._version import __version__
@@ -494,8 +496,7 @@ def _scrub(exc: BaseException) -> None:
     as locals (shown by ``traceback`` with ``capture_locals`` and by error
     trackers). The messages, which hold neither, are kept.
     """
-    for current in _linked_errors(exc):
-        current.__traceback__ = None
+    without_tracebacks(exc)
     redact_requests(exc)
 
 
@@ -505,31 +506,11 @@ def redact_requests(exc: BaseException) -> None:
     Their tracebacks are left alone: urllib3's frames hold a copy of the
     headers as a local, which only `_scrub` removes.
     """
-    for current in _linked_errors(exc):
+    for current in linked_errors(exc):
         request = getattr(current, "request", None)
         headers = getattr(request, "headers", None)
         if isinstance(headers, MutableMapping):
             _redact(headers)
-
-
-def _linked_errors(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and every error reachable from it, each once."""
-    pending: list[BaseException] = [exc]
-    seen: set[int] = set()
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-
-        linked = [
-            current.__cause__,
-            current.__context__,
-            getattr(current, "reason", None),
-        ]
-        linked.extend(current.args)
-        pending.extend(item for item in linked if isinstance(item, BaseException))
 
 
 def _origin(url: str) -> str:
